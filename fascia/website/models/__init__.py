@@ -1,0 +1,36 @@
+from .pages import (
+    ArticleIndexPage,
+    ArticlePage,
+    ClinicIndexPage,
+    ClinicPage,
+    ConditionIndexPage,
+    ConditionPage,
+    ConditionRelation,
+    HomePage,
+    ProfessionalIndexPage,
+    ProfessionalPage,
+    TherapyIndexPage,
+    TherapyPage,
+    TreatmentIndexPage,
+    TreatmentPage,
+)
+from .snippets import ClinicSettings, Symptom
+
+__all__ = [
+    "ArticleIndexPage",
+    "ArticlePage",
+    "ClinicIndexPage",
+    "ClinicPage",
+    "ClinicSettings",
+    "ConditionIndexPage",
+    "ConditionPage",
+    "ConditionRelation",
+    "HomePage",
+    "ProfessionalIndexPage",
+    "ProfessionalPage",
+    "Symptom",
+    "TherapyIndexPage",
+    "TherapyPage",
+    "TreatmentIndexPage",
+    "TreatmentPage",
+]

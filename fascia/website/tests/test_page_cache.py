@@ -1,0 +1,66 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from fascia.website.models import ClinicSettings, TreatmentPage
+
+URL = "/treatments/dry-needling-for-piriformis-syndrome/"
+
+
+@pytest.mark.django_db
+class TestPageCache:
+    def test_an_anonymous_visit_is_stored_and_then_served_from_the_cache(self, client, site):
+        first = client.get(URL)
+        second = client.get(URL)
+        assert first["X-Page-Cache"] == "miss"
+        assert second["X-Page-Cache"] == "hit"
+        assert second.content == first.content
+
+    def test_the_browser_revalidates_with_an_etag(self, client, site):
+        first = client.get(URL)
+        assert "max-age=0" in first["Cache-Control"]
+        again = client.get(URL, headers={"if-none-match": first["ETag"]})
+        assert again.status_code == 304
+
+    def test_publishing_a_change_is_seen_on_the_next_visit(self, client, site):
+        client.get(URL)
+        page = TreatmentPage.objects.get()
+        page.summary = "A freshly published summary."
+        page.save_revision().publish()
+        response = client.get(URL)
+        assert response["X-Page-Cache"] == "miss"
+        assert b"A freshly published summary." in response.content
+
+    def test_saving_a_draft_changes_nothing_for_visitors(self, client, site):
+        before = client.get(URL).content
+        page = TreatmentPage.objects.get()
+        page.summary = "Only a draft."
+        page.save_revision()
+        response = client.get(URL)
+        assert response["X-Page-Cache"] == "hit"
+        assert response.content == before
+
+    def test_changing_the_clinic_phone_number_empties_the_cache(self, client, site):
+        client.get(URL)
+        details = ClinicSettings.load()
+        details.phone = "+91 80 1234 5678"
+        details.save()
+        response = client.get(URL)
+        assert response["X-Page-Cache"] == "miss"
+        assert b"+91 80 1234 5678" in response.content
+
+    def test_a_signed_in_user_is_never_served_from_or_stored_in_the_cache(self, client, site):
+        user = get_user_model().objects.create_user("neha", password="x")
+        client.force_login(user)
+        assert "X-Page-Cache" not in client.get(URL)
+        assert "X-Page-Cache" not in client.get(URL)
+
+    def test_a_missing_page_is_not_cached(self, client, site):
+        assert client.get("/no-such-page/").status_code == 404
+        assert "X-Page-Cache" not in client.get("/no-such-page/")
+
+
+@pytest.mark.django_db
+def test_staff_pages_are_never_stored(client, site):
+    response = client.get("/cms/login/")
+    assert response["Cache-Control"] == "private, no-store"
+    assert "X-Page-Cache" not in response

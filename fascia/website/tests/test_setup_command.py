@@ -1,0 +1,72 @@
+"""`manage.py setup` as `make run` calls it: through its command line, on a fresh database."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def manage(var_dir, *args):
+    env = {
+        **os.environ,
+        "FASCIA_VAR_DIR": str(var_dir),
+        "DATABASE_URL": f"sqlite:///{var_dir / 'fascia.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+COUNT_ROWS = (
+    "from wagtail.models import Page, Revision, Site;"
+    "from fascia.website.models import Symptom, ClinicSettings, ConditionRelation;"
+    "from django.contrib.auth.models import User;"
+    "print([m.objects.count() for m in "
+    "(Page, Revision, Site, Symptom, ClinicSettings, ConditionRelation, User)])"
+)
+
+
+@pytest.mark.slow
+def test_setup_is_idempotent_and_prints_the_password_once(tmp_path):
+    manage(tmp_path, "migrate", "--no-input")
+    first = manage(tmp_path, "setup").stdout
+    counts_after_first = manage(tmp_path, "shell", "-c", COUNT_ROWS).stdout
+    second = manage(tmp_path, "setup").stdout
+    counts_after_second = manage(tmp_path, "shell", "-c", COUNT_ROWS).stdout
+
+    assert counts_after_first == counts_after_second
+    pages = int(re.search(r"\[(\d+)", counts_after_first).group(1))
+    assert pages >= 20
+    password = re.search(r"password: (\S+)", first).group(1)
+    assert len(password) >= 16
+    assert password not in second
+    assert "already exists" in second
+    assert "created nothing" in second
+
+    check = (
+        "from django.contrib.auth import authenticate;"
+        f"print(authenticate(username='admin', password='{password}') is not None)"
+    )
+    assert manage(tmp_path, "shell", "-c", check).stdout.strip() == "True"
+
+
+@pytest.mark.slow
+def test_two_installations_get_different_passwords(tmp_path):
+    passwords = set()
+    for name in ("one", "two"):
+        var_dir = tmp_path / name
+        var_dir.mkdir()
+        manage(var_dir, "migrate", "--no-input")
+        passwords.add(re.search(r"password: (\S+)", manage(var_dir, "setup").stdout).group(1))
+    assert len(passwords) == 2
