@@ -23,3 +23,9 @@ def live_clinics():
     from fascia.website.models import ClinicPage
 
     return ClinicPage.objects.live().public().order_by("title")
+
+
+@register.filter
+def script_json(value: str) -> str:
+    """A JSON string made safe to place inside a `<script type="application/json">` element."""
+    return mark_safe(str(value).translate(_SCRIPT_ESCAPES))  # noqa: S308
