@@ -1,0 +1,130 @@
+"""Progress over an episode: change from baseline, responder status and review flags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from fascia.pathways.measures import Change, Number, ScoreError, as_score, change
+from fascia.pathways.models import Pathway
+
+
+class ResponderStatus(StrEnum):
+    RESPONDER = "responder"
+    """At least one reviewed measure has improved meaningfully since its baseline."""
+    NOT_YET = "not_yet"
+    """No meaningful improvement yet, but the review session has not been reached."""
+    FLAG_FOR_REVIEW = "non_responder_flag_for_review"
+    """The review session is reached with no meaningful improvement: review the plan."""
+    INSUFFICIENT_DATA = "insufficient_data"
+    """No reviewed measure has been recorded at two sessions."""
+
+
+@dataclass(frozen=True)
+class MeasureProgress:
+    measure_id: str
+    baseline_session: int
+    latest_session: int
+    change: Change
+
+
+@dataclass(frozen=True)
+class ReviewFlag:
+    id: str
+    message: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: ResponderStatus
+    latest_session: int | None
+    changes: Mapping[str, MeasureProgress]
+    """For each measure recorded at two or more sessions: first session versus latest."""
+    flags: tuple[ReviewFlag, ...]
+
+
+def progress(
+    pathway: Pathway, measurements_by_session: Mapping[int, Mapping[str, Number]]
+) -> Progress:
+    """Responder status and review flags from scores keyed by session number, then measure id.
+
+    The baseline of a measure is the first session that recorded it. The care plan's
+    review rule (clinic policy) decides: if none of its measures shows a meaningful
+    improvement from baseline to latest once the review session is reached, the
+    episode is flagged. A meaningful worsening of any measure is flagged too when the
+    rule asks for it, and so is reaching the review session without enough data.
+    """
+    series = _series(pathway, measurements_by_session)
+    changes: dict[str, MeasureProgress] = {}
+    for measure_id, points in series.items():
+        if len(points) >= 2:
+            (first, baseline), (last, latest) = points[0], points[-1]
+            measure = pathway.measure(measure_id)
+            changes[measure_id] = MeasureProgress(
+                measure_id, first, last, change(measure, baseline, latest)
+            )
+
+    rule = pathway.care_plan.review_rule
+    latest_session = max(measurements_by_session, default=None)
+    reached = latest_session is not None and latest_session >= rule.by_session
+    reviewed = [changes[m] for m in rule.measures if m in changes]
+    names = " or ".join(pathway.measure(m).abbreviation for m in rule.measures)
+    flags: list[ReviewFlag] = []
+    if any(p.change.meaningful_improvement for p in reviewed):
+        status = ResponderStatus.RESPONDER
+    elif not reviewed:
+        status = ResponderStatus.INSUFFICIENT_DATA
+        if reached:
+            flags.append(
+                ReviewFlag(
+                    "review-missing-measurements",
+                    f"Session {latest_session}: {names} has not been recorded at two sessions, "
+                    "so progress cannot be judged. Record them and review the plan.",
+                    rule.sources,
+                )
+            )
+    elif reached:
+        status = ResponderStatus.FLAG_FOR_REVIEW
+        flags.append(
+            ReviewFlag(
+                "review-no-meaningful-improvement",
+                f"No meaningful improvement in {names} by session {rule.by_session}: "
+                "review the diagnosis and the care plan.",
+                rule.sources,
+            )
+        )
+    else:
+        status = ResponderStatus.NOT_YET
+    if rule.flag_worsening:
+        flags.extend(
+            ReviewFlag(
+                f"review-worsening-{p.measure_id}",
+                f"{pathway.measure(p.measure_id).abbreviation} is meaningfully worse than at "
+                f"session {p.baseline_session} ({p.change.baseline} → {p.change.latest}): "
+                "review the care plan.",
+                rule.sources,
+            )
+            for p in changes.values()
+            if p.change.meaningful_worsening
+        )
+    return Progress(status, latest_session, changes, tuple(flags))
+
+
+def _series(
+    pathway: Pathway, measurements_by_session: Mapping[int, Mapping[str, Number]]
+) -> dict[str, list[tuple[int, Decimal]]]:
+    known = {m.id for m in pathway.measures}
+    series: dict[str, list[tuple[int, Decimal]]] = {}
+    for session in measurements_by_session:
+        if isinstance(session, bool) or not isinstance(session, int) or session < 1:
+            raise ScoreError(f"session numbers are whole numbers from 1; got {session!r}")
+    for session in sorted(measurements_by_session):
+        for measure_id, value in measurements_by_session[session].items():
+            if measure_id not in known:
+                raise ScoreError(f"session {session}: there is no measure '{measure_id}'")
+            score = as_score(pathway.measure(measure_id), value, f"at session {session}")
+            series.setdefault(measure_id, []).append((session, score))
+    return series

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fascia.pathways import AnswerError, follow_up_outcome
+from fascia.pathways.tests.conftest import PIRIFORMIS
+
+WELL: dict[str, Any] = {
+    "soreness": 3,
+    "soreness_not_settling": False,
+    "bruising_or_bleeding": False,
+    "faint_or_drowsy": False,
+    "symptoms_worse": False,
+    "new_leg_symptoms": False,
+    "site_red_hot": False,
+    "saddle_or_bladder": False,
+}
+
+RULE_TABLE: dict[str, tuple[dict[str, Any], str]] = {
+    "fu-saddle-bladder": ({"saddle_or_bladder": True}, "emergency"),
+    "fu-new-leg-symptoms": ({"new_leg_symptoms": True}, "contact_today"),
+    "fu-site-infection": ({"site_red_hot": True}, "contact_today"),
+    "fu-faint": ({"faint_or_drowsy": True}, "contact_today"),
+    "fu-severe-soreness": ({"soreness": 7}, "contact_soon"),
+    "fu-soreness-not-settling": ({"soreness_not_settling": True}, "contact_soon"),
+    "fu-symptoms-worse": ({"symptoms_worse": True}, "contact_soon"),
+    "fu-bruising": ({"bruising_or_bleeding": True}, "reassure"),
+}
+
+
+class TestFollowUp:
+    def test_the_table_covers_every_follow_up_rule(self) -> None:
+        assert set(RULE_TABLE) == {r.id for r in PIRIFORMIS.follow_up.rules}
+
+    def test_a_normal_recovery_is_reassured(self) -> None:
+        decision = follow_up_outcome(PIRIFORMIS, WELL)
+        assert decision.outcome == "reassure"
+        assert [f.id for f in decision.fired] == ["fu-all-well"]
+
+    @pytest.mark.parametrize("rule_id", sorted(RULE_TABLE))
+    def test_each_rule_gives_its_outcome(self, rule_id: str) -> None:
+        extra, outcome = RULE_TABLE[rule_id]
+        decision = follow_up_outcome(PIRIFORMIS, {**WELL, **extra})
+        assert decision.outcome == outcome
+        assert rule_id in {f.id for f in decision.fired}
+
+    def test_new_leg_numbness_means_contact_the_physiotherapist_today(self) -> None:
+        decision = follow_up_outcome(PIRIFORMIS, {**WELL, "new_leg_symptoms": True, "soreness": 8})
+        assert decision.outcome == "contact_today"
+        assert [f.id for f in decision.fired] == ["fu-new-leg-symptoms", "fu-severe-soreness"]
+
+    def test_the_most_urgent_outcome_wins(self) -> None:
+        answers = {**WELL, "saddle_or_bladder": True, "new_leg_symptoms": True}
+        assert follow_up_outcome(PIRIFORMIS, answers).outcome == "emergency"
+
+    def test_missing_answers_mean_a_call(self) -> None:
+        decision = follow_up_outcome(PIRIFORMIS, {"soreness": 2})
+        assert decision.outcome == "contact_soon"
+        assert "new_leg_symptoms" in decision.unanswered
+
+    def test_a_check_asks_only_its_own_questions(self) -> None:
+        day_1 = {k: v for k, v in WELL.items() if k != "soreness_not_settling"}
+        assert follow_up_outcome(PIRIFORMIS, day_1, check="day_1").complete
+        with pytest.raises(AnswerError, match="no such question"):
+            follow_up_outcome(PIRIFORMIS, WELL, check="day_1")
+        assert follow_up_outcome(PIRIFORMIS, WELL, check="day_3").outcome == "reassure"
+
+    def test_checks_are_at_about_24_and_72_hours(self) -> None:
+        assert [c.after_hours for c in PIRIFORMIS.follow_up.checks] == [24, 72]
+
+    def test_it_refuses_an_unknown_check(self) -> None:
+        with pytest.raises(AnswerError, match="no such follow-up check"):
+            follow_up_outcome(PIRIFORMIS, WELL, check="day_9")

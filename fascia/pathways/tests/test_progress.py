@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from fascia.pathways import ResponderStatus, ScoreError, progress
+from fascia.pathways.tests.conftest import PIRIFORMIS
+
+
+class TestProgress:
+    def test_it_calls_a_meaningful_pain_drop_a_response(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 7, "lefs": 40}, 3: {"nprs": 4}})
+        assert result.status is ResponderStatus.RESPONDER
+        assert result.changes["nprs"].change.improvement == 3
+        assert result.flags == ()
+
+    def test_a_meaningful_lefs_gain_alone_is_enough(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 6, "lefs": 40}, 4: {"nprs": 6, "lefs": 50}})
+        assert result.status is ResponderStatus.RESPONDER
+
+    def test_it_waits_before_the_review_session(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 6}, 2: {"nprs": 5}})
+        assert result.status is ResponderStatus.NOT_YET
+        assert result.flags == ()
+
+    def test_it_flags_no_meaningful_improvement_by_session_four(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 6, "lefs": 40}, 4: {"nprs": 5, "lefs": 45}})
+        assert result.status is ResponderStatus.FLAG_FOR_REVIEW
+        assert [f.id for f in result.flags] == ["review-no-meaningful-improvement"]
+        assert "NPRS or LEFS by session 4" in result.flags[0].message
+        assert result.flags[0].sources == ("clinic-policy",)
+
+    def test_an_earlier_gain_that_was_lost_is_flagged(self) -> None:
+        sessions = {1: {"nprs": 7}, 2: {"nprs": 4}, 4: {"nprs": 6}}
+        assert progress(PIRIFORMIS, sessions).status is ResponderStatus.FLAG_FOR_REVIEW
+
+    def test_it_reports_insufficient_data(self) -> None:
+        assert progress(PIRIFORMIS, {}).status is ResponderStatus.INSUFFICIENT_DATA
+        result = progress(PIRIFORMIS, {1: {"nprs": 6}, 2: {"psfs": 4}})
+        assert result.status is ResponderStatus.INSUFFICIENT_DATA
+        assert result.flags == ()
+
+    def test_it_flags_missing_measurements_at_the_review_session(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 6}, 4: {"psfs": 4}})
+        assert result.status is ResponderStatus.INSUFFICIENT_DATA
+        assert [f.id for f in result.flags] == ["review-missing-measurements"]
+
+    def test_it_flags_a_meaningful_worsening(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 3, "lefs": 60}, 2: {"nprs": 6, "lefs": 60}})
+        assert [f.id for f in result.flags] == ["review-worsening-nprs"]
+
+    def test_the_baseline_is_the_first_session_with_that_measure(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 7}, 2: {"lefs": 30}, 5: {"lefs": 50}})
+        assert result.changes["lefs"].baseline_session == 2
+        assert result.changes["lefs"].latest_session == 5
+        assert result.latest_session == 5
+        assert "nprs" not in result.changes
+
+    def test_it_reports_change_for_measures_outside_the_rule(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"psfs": 3, "groc": 0}, 2: {"psfs": 6, "groc": 4}})
+        assert result.changes["psfs"].change.meaningful_improvement
+        assert not result.changes["groc"].change.meaningful
+
+    @pytest.mark.parametrize(
+        ("sessions", "message"),
+        [
+            ({0: {"nprs": 5}}, "session numbers"),
+            ({1: {"odi": 20}}, "no measure 'odi'"),
+            ({1: {"nprs": 11}}, "NPRS at session 1: 11 is outside"),
+            ({1: {"lefs": 81}}, "LEFS at session 1: 81 is outside"),
+        ],
+    )
+    def test_it_refuses_bad_input(self, sessions: dict[int, dict[str, int]], message: str) -> None:
+        with pytest.raises(ScoreError, match=message):
+            progress(PIRIFORMIS, sessions)

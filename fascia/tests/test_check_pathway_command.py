@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fascia.pathways import DEFINITIONS_DIR
+
+PIRIFORMIS = DEFINITIONS_DIR / "piriformis-dry-needling.yaml"
+
+
+class TestCheckPathwayCommand:
+    def test_it_checks_every_definition_by_default(self) -> None:
+        out = StringIO()
+        call_command("check_pathway", stdout=out)
+        assert f"OK: {PIRIFORMIS} (piriformis-dry-needling v1)" in out.getvalue().splitlines()
+
+    def test_it_fails_with_one_line_per_problem(self, tmp_path: Path) -> None:
+        broken = tmp_path / "broken.yaml"
+        text = PIRIFORMIS.read_text(encoding="utf-8")
+        broken.write_text(text.replace("sources: [ahcpr-red-flags]", "sources: [nowhere]", 1))
+        out = StringIO()
+        with pytest.raises(CommandError, match="problem"):
+            call_command("check_pathway", str(broken), stdout=out)
+        lines = out.getvalue().splitlines()
+        assert lines
+        assert all(line.startswith(f"{broken}: ") for line in lines)
+        assert "unknown source 'nowhere'" in lines[0]
