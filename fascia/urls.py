@@ -10,6 +10,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from fascia.health import healthz
 
+
+def media(request, path):
+    """Uploaded images in the embedded mode; behind a reverse proxy, serve /media/ there."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(
@@ -21,7 +27,6 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
-    # Uploaded images in the embedded mode; behind a reverse proxy, serve /media/ there.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>.*)$", media),
     path("", include(wagtail_urls)),
 ]

@@ -1,0 +1,206 @@
+"""Browser fixtures for the end-to-end tests: one Chromium per session, a page per test.
+
+The tests drive Debian's Chromium (/usr/bin/chromium) through Playwright against
+pytest-django's live server, with the starting site content loaded into its database.
+Every request to any other origin is aborted and recorded: the public site must make
+no outside calls, so a test fails if one was attempted.
+"""
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
+# database access from it ("You cannot call this from an async context").
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MOBILE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 800}
+VIEWPORTS = {"mobile": MOBILE, "desktop": DESKTOP}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e is an `e2e` test, so `-m "not e2e"` leaves them all out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The end-to-end tests need Chromium at {CHROMIUM} "
+            "(Debian: apt-get install chromium). They are never skipped.",
+            pytrace=False,
+        )
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def site_snapshot():
+    """The database as it stands once the starting content is loaded, filled by the first test."""
+    return {}
+
+
+@pytest.fixture
+def site_content(live_server, transactional_db, site_snapshot):
+    """The starting content, in the live server's database, for each test.
+
+    The live server needs committed data, so these tests run with `transactional_db`,
+    which empties the database after each. Loading the content takes about a second;
+    the first test loads it and keeps a serialized copy of the whole database, and each
+    later test empties the database and restores that copy (about a tenth of a second).
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fascia.website.seed import load_site_content
+
+    if "data" in site_snapshot:
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(site_snapshot["data"])
+    else:
+        load_site_content()
+        # Content types first: saving the other rows looks them up, and would create
+        # them afresh, under other keys, if they were not there yet.
+        rows = json.loads(connection.creation.serialize_db_to_string())
+        rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
+        site_snapshot["data"] = json.dumps(rows)
+
+
+class Browsing:
+    """Opens pages on the live server and records requests to any other origin."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url.rstrip("/")
+        origin = urlsplit(self.base_url)
+        self.origin = (origin.scheme, origin.netloc)
+        self.outside_requests: list[str] = []
+        self.contexts = []
+
+    def _route(self, route):
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob") or (parts.scheme, parts.netloc) == self.origin:
+            route.continue_()
+        else:
+            self.outside_requests.append(url)
+            route.abort()
+
+    def new_page(self, viewport=DESKTOP, **context_options):
+        context = self.browser.new_context(
+            viewport=viewport, base_url=self.base_url, **context_options
+        )
+        context.set_default_timeout(10_000)
+        context.route("**/*", self._route)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browsing(browser, live_server, site_content):
+    session = Browsing(browser, live_server.url)
+    yield session
+    session.close()
+    assert session.outside_requests == [], (
+        f"The site tried to reach outside origins: {session.outside_requests}"
+    )
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request):
+    return VIEWPORTS[request.param]
+
+
+@pytest.fixture
+def page(browsing, viewport):
+    """A fresh page at each viewport (mobile 360 by 780, desktop 1280 by 800)."""
+    return browsing.new_page(viewport)
+
+
+@pytest.fixture
+def mobile_page(browsing):
+    return browsing.new_page(MOBILE)
+
+
+@pytest.fixture
+def desktop_page(browsing):
+    return browsing.new_page(DESKTOP)
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+def format_violations(violations) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact') or 'no impact'}): {violation['help']}"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {' '.join(map(str, node['target']))}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def assert_accessible(axe_source):
+    """Run axe-core on the page and fail, listing each violation, unless there are none.
+
+    The script is evaluated through the DevTools protocol rather than added as a <script>
+    element: the site's Content-Security-Policy forbids inline scripts, and evaluation
+    is not subject to it.
+    """
+
+    def check(page, context: str = "") -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        results = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            AXE_TAGS,
+        )
+        violations = results["violations"]
+        if violations:
+            pytest.fail(
+                f"axe-core found {len(violations)} accessibility violation(s) on "
+                f"{context or page.url}:\n{format_violations(violations)}",
+                pytrace=False,
+            )
+
+    return check
