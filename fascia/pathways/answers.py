@@ -4,7 +4,9 @@ Answer types, as callers pass them:
 
     yes_no           bool (True = yes)
     single_choice    str, an option id
-    multiple_choice  a list, tuple, set or frozenset of option ids (empty = none ticked)
+    multiple_choice  a list, tuple, set or frozenset of option ids; an empty one counts as
+                     not answered, since ticking nothing is not a clear "none of these"
+                     (questions offer an exclusive option such as `none_of_these` for that)
     number           int, float or Decimal within the question's min..max
     scale_0_10       int from 0 to 10
     date             datetime.date (not a datetime)
@@ -105,7 +107,7 @@ def _validate(question: Question, raw: object) -> AnswerValue | None:
     return text or None
 
 
-def _multiple(question: Question, raw: object) -> frozenset[str]:
+def _multiple(question: Question, raw: object) -> frozenset[str] | None:
     if isinstance(raw, str) or not isinstance(raw, list | tuple | set | frozenset):
         raise AnswerError(question.id, f"expected a list of options, got {raw!r}")
     chosen = list(raw)
@@ -119,7 +121,7 @@ def _multiple(question: Question, raw: object) -> frozenset[str]:
     exclusive = [o.id for o in question.options if o.exclusive and o.id in chosen]
     if exclusive and len(chosen) > 1:
         raise AnswerError(question.id, f"'{exclusive[0]}' cannot be ticked with other options")
-    return frozenset(str(c) for c in chosen)
+    return frozenset(str(c) for c in chosen) or None
 
 
 def _number(question: Question, raw: object) -> Decimal:

@@ -33,7 +33,6 @@ def clean_answers(pathway: Pathway = PIRIFORMIS) -> dict[str, Any]:
         sitting_minutes=20,
         health_conditions=["none_of_these"],
     )
-    del answers["pregnancy_first_trimester"]  # only shown when pregnant
     return answers
 
 

@@ -14,19 +14,25 @@ WELL: dict[str, Any] = {
     "faint_or_drowsy": False,
     "symptoms_worse": False,
     "new_leg_symptoms": False,
+    "worsening_weakness": False,
     "site_red_hot": False,
     "saddle_or_bladder": False,
 }
 
 RULE_TABLE: dict[str, tuple[dict[str, Any], str]] = {
     "fu-saddle-bladder": ({"saddle_or_bladder": True}, "emergency"),
+    "fu-worsening-weakness": ({"worsening_weakness": True}, "emergency"),
     "fu-new-leg-symptoms": ({"new_leg_symptoms": True}, "contact_today"),
+    "fu-bleeding-not-stopping": (
+        {"bruising_or_bleeding": True, "bleeding_not_stopping": True},
+        "contact_today",
+    ),
     "fu-site-infection": ({"site_red_hot": True}, "contact_today"),
     "fu-faint": ({"faint_or_drowsy": True}, "contact_today"),
     "fu-severe-soreness": ({"soreness": 7}, "contact_soon"),
     "fu-soreness-not-settling": ({"soreness_not_settling": True}, "contact_soon"),
     "fu-symptoms-worse": ({"symptoms_worse": True}, "contact_soon"),
-    "fu-bruising": ({"bruising_or_bleeding": True}, "reassure"),
+    "fu-bruising": ({"bruising_or_bleeding": True, "bleeding_not_stopping": False}, "reassure"),
 }
 
 
@@ -51,13 +57,18 @@ class TestFollowUp:
         assert decision.outcome == "contact_today"
         assert [f.id for f in decision.fired] == ["fu-new-leg-symptoms", "fu-severe-soreness"]
 
+    def test_a_bruise_asks_whether_the_bleeding_stopped(self) -> None:
+        decision = follow_up_outcome(PIRIFORMIS, {**WELL, "bruising_or_bleeding": True})
+        assert decision.outcome == "contact_today"
+        assert "bleeding_not_stopping" in decision.unanswered
+
     def test_the_most_urgent_outcome_wins(self) -> None:
         answers = {**WELL, "saddle_or_bladder": True, "new_leg_symptoms": True}
         assert follow_up_outcome(PIRIFORMIS, answers).outcome == "emergency"
 
-    def test_missing_answers_mean_a_call(self) -> None:
+    def test_missing_answers_mean_a_call_today(self) -> None:
         decision = follow_up_outcome(PIRIFORMIS, {"soreness": 2})
-        assert decision.outcome == "contact_soon"
+        assert decision.outcome == "contact_today"
         assert "new_leg_symptoms" in decision.unanswered
 
     def test_a_check_asks_only_its_own_questions(self) -> None:

@@ -43,8 +43,11 @@ RULE_TABLE: dict[str, tuple[dict[str, Any], TriageOutcome]] = {
         {"bleeding_risk": True, "bleeding_risk_override_reason": "Checked with the GP today."},
         PRECAUTIONS,
     ),
-    "pc-pregnancy": ({"pregnant": True, "pregnancy_first_trimester": False}, PRECAUTIONS),
-    "pc-first-trimester": ({"pregnant": True, "pregnancy_first_trimester": True}, NOT_SUITABLE),
+    "pc-pregnancy": ({"pregnant": True, "pregnancy_first_trimester": "later"}, PRECAUTIONS),
+    "pc-first-trimester": (
+        {"pregnant": True, "pregnancy_first_trimester": "first_trimester"},
+        NOT_SUITABLE,
+    ),
     "pc-child": ({"age": 16}, PRECAUTIONS),
     "pc-weak-immunity": ({"immune_or_injecting": True}, PRECAUTIONS),
     "pc-diabetes": ({"health_conditions": ["diabetes"]}, PRECAUTIONS),
@@ -105,7 +108,7 @@ class TestTriageRules:
     def test_it_refers_saddle_numbness_as_an_emergency(self) -> None:
         decision = triage(PIRIFORMIS, {**clean_answers(), "saddle_numbness": True})
         assert decision.outcome is EMERGENCY
-        assert "emergency department today" in decision.fired[0].patient_message
+        assert "emergency department now" in decision.fired[0].patient_message
 
 
 class TestCombinations:
@@ -222,3 +225,17 @@ class TestVisibleQuestions:
 
 def _rank(outcome: str) -> int:
     return TriageOutcome(outcome).rank
+
+
+class TestPregnancy:
+    def test_a_possible_but_unconfirmed_pregnancy_is_treated_as_the_first_trimester(self) -> None:
+        answers = {**clean_answers(), "pregnant": True, "pregnancy_first_trimester": "not_sure"}
+        decision = triage(PIRIFORMIS, answers)
+        assert decision.outcome is NOT_SUITABLE
+        assert "pc-first-trimester" in {f.id for f in decision.fired}
+
+    def test_ticking_no_box_is_not_an_answer(self) -> None:
+        answers = {**clean_answers(), "health_conditions": []}
+        decision = triage(PIRIFORMIS, answers)
+        assert decision.outcome is REVIEW
+        assert "health_conditions" in decision.unanswered
