@@ -1,9 +1,13 @@
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 from wagtail import hooks
+
+ADMIN_SCRIPTS = (
+    "cms/csp-init.js",  # starts widgets without inline scripts (see fascia/website/cms_csp.py)
+    "cms/accessibility.js",  # repairs to the page editor that axe-core asks for
+)
 
 
 @hooks.register("insert_global_admin_js")
-def start_widgets_without_inline_scripts():
-    """Load the script that replaces Wagtail's inline widget scripts (see csp-init.js)."""
-    return format_html('<script src="{}"></script>', static("cms/csp-init.js"))
+def admin_scripts():
+    return format_html_join("", '<script src="{}"></script>', ((static(s),) for s in ADMIN_SCRIPTS))

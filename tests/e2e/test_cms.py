@@ -94,3 +94,37 @@ def test_the_page_editor_works_under_the_content_security_policy(editor_page):
     expect(page.locator(".xdsoft_datetimepicker:visible")).to_have_count(1)
 
     assert script_violations(page) == []
+
+
+CMS_PAGES = {
+    "dashboard": "/cms/",
+    "explorer": "/cms/pages/",
+    "clinic-details": "/cms/settings/website/clinicsettings/",
+    "symptoms": "/cms/snippets/website/symptom/",
+}
+
+
+@pytest.mark.parametrize("viewport_name", ["mobile", "desktop"])
+def test_the_editor_s_pages_have_no_axe_violations(editor_page, viewport_name, assert_accessible):
+    page = editor_page
+    page.set_viewport_size(
+        {"width": 360, "height": 780}
+        if viewport_name == "mobile"
+        else {"width": 1280, "height": 800}
+    )
+    treatment = TreatmentPage.objects.get()
+    urls = {
+        **CMS_PAGES,
+        "treatment-editor": f"/cms/pages/{treatment.pk}/edit/",
+        "condition-editor": f"/cms/pages/{treatment.condition.pk}/edit/",
+    }
+    for name, url in urls.items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert_accessible(page, f"{name} ({url}) at {viewport_name}")
+
+
+def test_the_login_page_has_no_axe_violations(browsing, assert_accessible):
+    page = browsing.new_page()
+    page.goto("/cms/login/")
+    assert_accessible(page, "CMS login")
