@@ -125,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
+    # Tests use a file, not shared-cache memory: the browser tests' live server answers from
+    # other threads, and only a file database lets them wait on a lock instead of failing.
+    # One file per test run, so that two runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
