@@ -160,3 +160,9 @@ def test_the_treatment_links_its_condition_and_therapy(site):
     treatment = TreatmentPage.objects.get()
     assert treatment.condition.slug == "piriformis-syndrome"
     assert treatment.therapy.slug == "dry-needling"
+
+
+@pytest.mark.django_db
+def test_the_emergency_number_is_one_tap_away_on_every_page(client, site):
+    soup = get_soup(client, "/")
+    assert soup.select_one('.emergency-line a[href="tel:112"]')
