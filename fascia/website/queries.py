@@ -58,13 +58,14 @@ def related_conditions(condition: ConditionPage) -> list[RelatedItem]:
     return _items(pages, notes)
 
 
+def _symptoms(condition: ConditionPage) -> RelatedSection:
+    items = [RelatedItem(s.name, None, s.description) for s in condition.symptoms.all()]
+    return RelatedSection("symptoms", _("Symptoms"), items)
+
+
 def _sections_for_condition(page: ConditionPage) -> list[RelatedSection]:
     return [
-        RelatedSection(
-            "symptoms",
-            _("Symptoms"),
-            [RelatedItem(s.name, None, s.description) for s in page.symptoms.all()],
-        ),
+        _symptoms(page),
         RelatedSection(
             "treatments",
             _("Treatments"),
@@ -112,11 +113,7 @@ def _sections_for_treatment(page: TreatmentPage) -> list[RelatedSection]:
         therapies=therapy
     )
     return [
-        RelatedSection(
-            "symptoms",
-            _("Symptoms"),
-            [RelatedItem(s.name, None, s.description) for s in condition.symptoms.all()],
-        ),
+        _symptoms(condition),
         RelatedSection(
             "conditions",
             _("About the condition"),

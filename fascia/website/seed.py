@@ -94,15 +94,10 @@ class Index(Strict):
     body: list[Block] = []
 
 
-class Home(Strict):
-    title: str
-    seo_title: str = ""
-    search_description: str = ""
-    summary: str
+class Home(Index):
     hero_heading: str
     hero_text: str = ""
     featured_treatment: Slug | None = None
-    body: list[Block] = []
 
 
 class SiteSettings(Strict):
@@ -296,8 +291,8 @@ class Loader:
         c = self.content
         for entry in c.clinics:
             self.page(indexes["clinics"], models.ClinicPage, "clinics", entry, self.clinic_fields)
-        for entry in c.therapies:
-            self.page(indexes["therapies"], models.TherapyPage, "therapies", entry, self.reviewed)
+        # Professionals before the pages they review; their clinics and therapies are
+        # related once every page exists (see `relate`).
         for entry in c.professionals:
             self.page(
                 indexes["professionals"],
@@ -306,6 +301,8 @@ class Loader:
                 entry,
                 self.professional_fields,
             )
+        for entry in c.therapies:
+            self.page(indexes["therapies"], models.TherapyPage, "therapies", entry, self.reviewed)
         for entry in c.conditions:
             self.page(
                 indexes["conditions"],
@@ -335,7 +332,7 @@ class Loader:
                 lambda e: {"date": e.date, "author": self.pages.get(("professionals", e.author))},
             )
         self.relate(symptoms)
-        if home.pk in {p.pk for p in self.created} and c.home.featured_treatment:
+        if home in self.created and c.home.featured_treatment:
             home.featured_treatment = self.pages["treatments", c.home.featured_treatment]
         for page in self.created:
             page.save_revision().publish()
@@ -450,7 +447,10 @@ class Loader:
         self.report.count("pages", created=True)
 
     def reviewed(self, entry: Reviewed) -> dict[str, Any]:
-        return {"last_reviewed": entry.last_reviewed}
+        return {
+            "last_reviewed": entry.last_reviewed,
+            "reviewer": self.pages.get(("professionals", entry.reviewer)),
+        }
 
     def clinic_fields(self, e: ClinicEntry) -> dict[str, Any]:
         hours = "".join(f"<li><b>{h.days}</b>: {h.hours}</li>" for h in e.opening_hours)
@@ -502,16 +502,6 @@ class Loader:
             if page := fresh("articles", e.slug):
                 page.conditions.set([self.pages["conditions", s] for s in e.conditions])
                 page.therapies.set([self.pages["therapies", s] for s in e.therapies])
-        for e in [*c.conditions, *c.therapies, *c.treatments]:
-            kind = (
-                "conditions"
-                if isinstance(e, ConditionEntry)
-                else "treatments"
-                if isinstance(e, TreatmentEntry)
-                else "therapies"
-            )
-            if (page := fresh(kind, e.slug)) and e.reviewer:
-                page.reviewer = self.pages["professionals", e.reviewer]
 
 
 def load_site_content(content_dir: Path = CONTENT_DIR) -> LoadReport:
