@@ -45,7 +45,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", FASCIA_BASE_URL)
 
 INSTALLED_APPS = [
     "fascia",
+    "fascia.accounts",
     "fascia.website",
+    "fascia.enquiries",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -62,6 +64,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "csp",
+    "phonenumber_field",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -83,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fascia.enquiries.middleware.fresh_form_tokens",
     "fascia.website.cache.page_cache",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -152,13 +158,49 @@ else:
     }
 FASCIA_PAGE_CACHE_SECONDS = int(os.environ.get("FASCIA_PAGE_CACHE_SECONDS", 24 * 3600))
 
+# Background work. Our tasks go to the database queue, which `manage.py db_worker` runs
+# (started beside the web server by `make run`). Wagtail's own small tasks run inline.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+
+# Email: written to files under var/mail/ unless an SMTP server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = os.environ.get(
+        "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fascia <noreply@localhost>")
+
+# Enquiries from the public website.
+PHONENUMBER_DEFAULT_REGION = "IN"
+PHONENUMBER_DB_FORMAT = "E164"
+FASCIA_ENQUIRY_NOTIFY = env_list("FASCIA_ENQUIRY_NOTIFY", "")
+FASCIA_ENQUIRY_RETENTION_DAYS = int(os.environ.get("FASCIA_ENQUIRY_RETENTION_DAYS", 365))
+FASCIA_ENQUIRY_MIN_SECONDS = float(os.environ.get("FASCIA_ENQUIRY_MIN_SECONDS", 2))
+# Accepted enquiries per address per 10 minutes (generous: many mobile users share one
+# public address), and per phone number per hour.
+FASCIA_ENQUIRY_IP_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_IP_LIMIT", 30))
+FASCIA_ENQUIRY_PHONE_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_PHONE_LIMIT", 3))
+# How many reverse proxies in front of the app add to X-Forwarded-For (0: none).
+FASCIA_PROXY_COUNT = int(os.environ.get("FASCIA_PROXY_COUNT", 0))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "wagtailadmin_login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "enquiries:inbox"
 
 LANGUAGE_CODE = "en-in"
 LANGUAGES = [("en-in", _("English"))]
