@@ -22,9 +22,10 @@ setup: install
 	$(BIN)/python manage.py setup
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
+# The web server and the task worker (staff notifications) run side by side, from Procfile.
 run: setup
-	@echo "Fascia is starting on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/cms/)"
-	$(BIN)/gunicorn --config gunicorn.conf.py fascia.wsgi
+	@echo "Fascia is starting on http://$(HOST):$(PORT)/ (enquiry inbox: /app/enquiries/, content: /cms/)"
+	$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -200,7 +200,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "enquiries:inbox"
+LOGIN_REDIRECT_URL = "inbox:list"
 
 LANGUAGE_CODE = "en-in"
 LANGUAGES = [("en-in", _("English"))]

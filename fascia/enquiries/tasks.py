@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
@@ -17,7 +18,12 @@ from .models import Enquiry
 log = logging.getLogger(__name__)
 
 # Waits before the 2nd, 3rd, ... attempt; after the last one the failure stays on record.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
 
 
 def staff_recipients(enquiry: Enquiry) -> list[str]:
@@ -44,7 +50,8 @@ def notify_staff_of_enquiry(enquiry_id: int, attempt: int = 1) -> str:
     if not recipients:
         log.warning("Enquiry %s: no staff email address is configured", enquiry.reference)
         return "no recipients"
-    context = {"enquiry": enquiry, "inbox_url": f"{settings.FASCIA_BASE_URL}/app/enquiries/"}
+    path = reverse("inbox:detail", kwargs={"reference": enquiry.reference})
+    context = {"enquiry": enquiry, "inbox_url": f"{settings.FASCIA_BASE_URL}{path}"}
     try:
         send_mail(
             subject=render_to_string("enquiries/email/new_subject.txt", context).strip(),

@@ -61,7 +61,12 @@ class SitePage(Page):
 
 
 class ReviewedPage(SitePage):
-    """A page with clinical content, which names when and by whom it was last reviewed."""
+    """A page with clinical content, which names when and by whom it was last reviewed.
+
+    Conditions, therapies and treatments end with the enquiry form.
+    """
+
+    offers_enquiry = True
 
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     reviewer = models.ForeignKey(

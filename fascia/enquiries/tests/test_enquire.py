@@ -1,0 +1,322 @@
+"""The public enquiry form, through HTTP: never lost, never doubled, hard to abuse."""
+
+import re
+import time
+from smtplib import SMTPException
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from django_tasks_db.models import DBTaskResult
+
+from fascia.accounts.models import AuditEvent
+from fascia.enquiries import privacy, tokens
+from fascia.enquiries.models import Enquiry, Status
+from fascia.website.models import ClinicPage, ConditionPage, TherapyPage, TreatmentPage
+from fascia.website.seed import load_site_content
+
+TREATMENT = "/treatments/dry-needling-for-piriformis-syndrome/"
+TOKEN_INPUT = re.compile(rb'name="form_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def site(db):
+    return load_site_content()
+
+
+def old_token(seconds: float = 30) -> str:
+    return tokens.issue(now=time.time() - seconds)
+
+
+def answers(**changes) -> dict:
+    data = {
+        "form_token": old_token(),
+        "name": "Asha Rao",
+        "phone": "89510 47001",
+        "email": "asha@example.in",
+        "clinic": "either",
+        "preferred_time": "morning",
+        "message": "Deep pain in my right buttock for three weeks.",
+        "consent": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def notification_tasks():
+    return DBTaskResult.objects.filter(task_path="fascia.enquiries.tasks.notify_staff_of_enquiry")
+
+
+class FailingEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise SMTPException("the mail server is down")
+
+
+@pytest.mark.django_db
+class TestTheForm:
+    def test_it_offers_the_clinics_in_the_database_and_an_unticked_consent_box(self, client, site):
+        html = client.get("/enquire/").content.decode()
+        for clinic in ClinicPage.objects.live():
+            assert f'value="{clinic.pk}"' in html
+            assert clinic.title in html
+        assert "Either clinic" in html
+        consent = re.search(r'<input[^>]*name="consent"[^>]*>', html).group(0)
+        assert "checked" not in consent
+
+    def test_every_condition_therapy_and_treatment_page_carries_it_prefilled(self, client, site):
+        for model in (ConditionPage, TherapyPage, TreatmentPage):
+            page = model.objects.live().first()
+            html = client.get(page.url).content.decode()
+            assert 'action="/enquire/"' in html, page.url
+            assert f'name="source_page" value="{page.pk}"' in html
+            textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
+            assert page.title in textarea.replace("&#x27;", "'")
+
+    def test_a_cached_page_still_gives_each_visitor_a_fresh_token(self, client, site):
+        first = client.get(TREATMENT)
+        second = client.get(TREATMENT)
+        assert second["X-Page-Cache"] == "hit"
+        first_token = TOKEN_INPUT.search(first.content).group(1).decode()
+        second_token = TOKEN_INPUT.search(second.content).group(1).decode()
+        assert first_token != second_token
+        assert tokens.read(first_token) and tokens.read(second_token)
+
+    def test_the_privacy_notice_names_the_retention_period_and_its_version(
+        self, client, site, settings
+    ):
+        settings.FASCIA_ENQUIRY_RETENTION_DAYS = 182
+        html = client.get("/enquire/privacy/").content.decode()
+        assert "6 months" in html
+        assert privacy.notice_version() in html
+        assert "Data Protection Board" in html
+
+
+@pytest.mark.django_db
+class TestSubmitting:
+    def test_a_valid_enquiry_is_stored_once_and_confirmed_with_its_reference(self, client, site):
+        treatment = TreatmentPage.objects.get()
+        response = client.post("/enquire/", answers(source_page=treatment.pk))
+        enquiry = Enquiry.objects.get()
+        assert response.status_code == 303
+        assert response["Location"] == f"/enquire/received/{enquiry.reference}/"
+        assert enquiry.phone.as_e164 == "+918951047001"
+        assert enquiry.phone_kind == "mobile"
+        assert enquiry.status == Status.NEW
+        assert enquiry.source_page.pk == treatment.pk
+        assert enquiry.source_url == TREATMENT
+        assert enquiry.consent_version == privacy.notice_version()
+        confirmation = client.get(response["Location"])
+        assert enquiry.reference.encode() in confirmation.content
+        assert b"+91 89510 47001" in confirmation.content
+        assert "no-store" in confirmation["Cache-Control"]
+
+    def test_the_notification_task_and_audit_event_are_written_with_the_enquiry(self, client, site):
+        client.post("/enquire/", answers())
+        enquiry = Enquiry.objects.get()
+        task = notification_tasks().get()
+        assert task.args_kwargs["args"] == [enquiry.pk]
+        assert AuditEvent.objects.get(target_id=str(enquiry.pk)).action == "enquiry.received"
+
+    def test_submitting_the_same_form_twice_creates_one_enquiry(self, client, site):
+        data = answers()
+        first = client.post("/enquire/", data)
+        second = client.post("/enquire/", data)
+        assert Enquiry.objects.count() == 1
+        assert notification_tasks().count() == 1
+        assert first["Location"] == second["Location"]
+
+    def test_the_same_form_reused_for_a_different_enquiry_is_not_merged(self, client, site):
+        token = old_token()
+        client.post("/enquire/", answers(form_token=token))
+        client.post("/enquire/", answers(form_token=token, name="Ravi Kumar", phone="98765 43210"))
+        assert sorted(Enquiry.objects.values_list("name", flat=True)) == ["Asha Rao", "Ravi Kumar"]
+
+    def test_a_landline_is_accepted_and_marked_as_one(self, client, site):
+        client.post("/enquire/", answers(phone="080 2345 6789"))
+        assert Enquiry.objects.get().phone_kind == "landline"
+
+    def test_a_chosen_clinic_is_recorded(self, client, site):
+        clinic = ClinicPage.objects.live().first()
+        client.post("/enquire/", answers(clinic=str(clinic.pk)))
+        assert Enquiry.objects.get().clinic == clinic
+
+
+@pytest.mark.django_db
+class TestMistakes:
+    def test_errors_are_summarised_linked_to_their_fields_and_the_input_is_kept(self, client, site):
+        response = client.post("/enquire/", answers(phone="8951", consent=None))
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert Enquiry.objects.count() == 0
+        assert 'class="error-summary"' in html
+        assert '<a href="#id_phone">This number is too short.' in html
+        assert '<a href="#id_consent">' in html
+        assert 'value="Asha Rao"' in html
+        assert 'value="8951"' in html
+        assert 'aria-invalid="true"' in html
+        assert "<title>Error:" in html
+
+    def test_a_corrected_form_keeps_its_token(self, client, site):
+        token = old_token()
+        html = client.post("/enquire/", answers(form_token=token, phone="8951")).content.decode()
+        assert f'value="{token}"' in html
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("name", "A" * 101), ("email", "a" * 250 + "@example.in"), ("message", "x" * 1001)],
+    )
+    def test_every_field_has_a_length_limit(self, client, site, field, value):
+        response = client.post("/enquire/", answers(**{field: value}))
+        assert response.status_code == 400
+        assert Enquiry.objects.count() == 0
+
+    def test_html_typed_into_the_form_comes_back_escaped(self, client, site):
+        attack = '<script>alert("x")</script>'
+        html = client.post("/enquire/", answers(name=attack, phone="8951")).content.decode()
+        assert attack not in html
+        assert "&lt;script&gt;" in html
+
+    def test_a_database_failure_saves_nothing_keeps_the_input_and_says_so(
+        self, client, site, caplog
+    ):
+        def refuse_enquiry_writes(execute, sql, params, many, context):
+            if sql.startswith("INSERT") and "enquiries_enquiry" in sql:
+                raise OperationalError("disk I/O error")
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(refuse_enquiry_writes):
+            response = client.post("/enquire/", answers())
+        html = response.content.decode()
+        assert response.status_code == 503
+        assert "We could not save your enquiry. Nothing was sent." in html
+        assert "+91 89510 47001" in html
+        assert 'value="Asha Rao"' in html
+        assert "Deep pain in my right buttock" in html
+        assert Enquiry.objects.count() == 0
+        assert notification_tasks().count() == 0
+        assert "Could not save an enquiry" in caplog.text
+
+    def test_a_form_posted_from_another_site_is_refused(self, client, site):
+        response = client.post("/enquire/", answers(), headers={"origin": "https://evil.example"})
+        assert response.status_code == 403
+        assert Enquiry.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestAbuse:
+    def test_a_filled_honeypot_is_kept_as_spam_and_not_notified(self, client, site):
+        response = client.post("/enquire/", answers(website="http://cheap-pills.example"))
+        enquiry = Enquiry.objects.get()
+        assert response.status_code == 303
+        assert (enquiry.status, enquiry.spam_reason) == (Status.SPAM, "honeypot")
+        assert notification_tasks().count() == 0
+
+    def test_a_form_sent_faster_than_a_person_can_is_kept_as_spam(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_MIN_SECONDS = 2
+        client.post("/enquire/", answers(form_token=tokens.issue()))
+        assert Enquiry.objects.get().spam_reason == "sent too fast"
+        assert notification_tasks().count() == 0
+
+    def test_a_form_without_our_token_is_kept_as_spam(self, client, site):
+        client.post("/enquire/", answers(form_token="forged"))
+        assert Enquiry.objects.get().spam_reason == "no valid form token"
+
+    def test_one_phone_number_may_send_only_a_few_enquiries_an_hour(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_PHONE_LIMIT = 3
+        for number in range(3):
+            client.post("/enquire/", answers(message=f"Enquiry {number}"))
+        blocked = client.post("/enquire/", answers(message="One more"))
+        assert blocked.status_code == 429
+        assert "cannot accept another one just now" in blocked.content.decode()
+        assert "+91 89510 47001" in blocked.content.decode()
+        assert 'value="Asha Rao"' in blocked.content.decode()
+        assert Enquiry.objects.count() == 3
+
+    def test_forms_with_mistakes_do_not_count_towards_the_limit(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_PHONE_LIMIT = 1
+        for _ in range(5):
+            client.post("/enquire/", answers(consent=None))
+        assert client.post("/enquire/", answers()).status_code == 303
+
+    def test_a_repeat_of_an_accepted_form_is_not_counted_or_blocked(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_PHONE_LIMIT = 1
+        data = answers()
+        assert client.post("/enquire/", data).status_code == 303
+        assert client.post("/enquire/", data).status_code == 303
+
+    def test_one_network_address_may_send_many_enquiries_but_not_unlimited(
+        self, client, site, settings
+    ):
+        settings.FASCIA_ENQUIRY_IP_LIMIT = 20
+        for number in range(20):
+            phone = f"98765 {number:05d}"
+            assert client.post("/enquire/", answers(phone=phone)).status_code == 303, phone
+        assert client.post("/enquire/", answers(phone="98760 99999")).status_code == 429
+        assert Enquiry.objects.count() == 20
+
+
+# The worker closes database connections between tasks, as it must in production: these
+# tests commit for real instead of running inside one rolled-back transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestNotifyingStaff:
+    def run_worker(self):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--backend", "database")
+
+    def test_the_worker_emails_the_clinic_without_health_details(self, client, site):
+        client.post("/enquire/", answers())
+        self.run_worker()
+        enquiry = Enquiry.objects.get()
+        assert len(mail.outbox) == 1
+        body = mail.outbox[0].body
+        assert enquiry.reference in body
+        assert f"/app/enquiries/{enquiry.reference}/" in body
+        assert "Deep pain" not in body
+        assert "8951047001" not in body
+        assert enquiry.notified_at is not None
+
+    def test_a_failing_mail_server_keeps_the_enquiry_and_retries_later(
+        self, client, site, settings
+    ):
+        settings.EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
+        client.post("/enquire/", answers())
+        self.run_worker()
+        enquiry = Enquiry.objects.get()
+        assert enquiry.status == Status.NEW
+        assert enquiry.notified_at is None
+        first, retry = notification_tasks().order_by("enqueued_at")
+        assert first.status == "FAILED"
+        assert retry.status == "READY"
+        assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+        assert retry.run_after > first.finished_at
+        assert AuditEvent.objects.filter(action="enquiry.notification_failed").count() == 1
+
+    def test_spam_is_never_notified(self, client, site):
+        client.post("/enquire/", answers(website="spam"))
+        self.run_worker()
+        assert mail.outbox == []
+
+
+@pytest.mark.django_db
+class TestLivePhoneCheck:
+    @pytest.mark.parametrize(
+        ("typed", "expected"),
+        [
+            ("89510 47001", "089510 47001 is a valid number."),
+            ("080 2345 6789", "looks like a landline"),
+            ("8951", "too short"),
+            ("89510 4700A", "only have digits"),
+        ],
+    )
+    def test_it_says_whether_the_number_is_valid(self, client, site, typed, expected):
+        response = client.get("/enquire/phone-check/", {"phone": typed})
+        assert expected in response.content.decode()
+
+    def test_an_empty_field_says_nothing(self, client, site):
+        assert client.get("/enquire/phone-check/", {"phone": ""}).content.strip() == b""
+
+
+@pytest.mark.django_db
+def test_an_unknown_reference_is_not_found(client, site):
+    assert client.get("/enquire/received/ZZZZZZ/").status_code == 404

@@ -1,0 +1,101 @@
+"""The public enquiry form, its confirmation, the privacy notice and the live phone check."""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from wagtail.models import Page
+
+from . import phone, privacy, ratelimit
+from .actions import enquiry_submit
+from .forms import EnquiryForm
+from .models import Enquiry
+
+log = logging.getLogger(__name__)
+
+
+def _same_origin(request) -> bool:
+    """A browser names the page a form was sent from; refuse forms sent from other sites."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return True
+    return urlsplit(origin).netloc == request.get_host()
+
+
+def _initial_for(request) -> dict:
+    page_id = request.GET.get("from", "")
+    page = Page.objects.live().filter(pk=page_id).first() if page_id.isdigit() else None
+    if page is None:
+        return {}
+    return {"source_page": page.pk, "message": page.title}
+
+
+def _form_page(request, form, *, problem: str = "", status: int = 200):
+    context = {"form": form, "problem": problem, "privacy": privacy}
+    return render(request, "enquiries/enquire.html", context, status=status)
+
+
+# The form carries its own signed token instead of Django's CSRF cookie: anonymous visitors
+# have no session to protect, pages with the form stay cacheable, and a browser that blocks
+# cookies still gets its enquiry through. Cross-site posts are refused by their Origin.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def enquire(request):
+    if request.method != "POST":
+        return _form_page(request, EnquiryForm(initial=_initial_for(request)))
+    if not _same_origin(request):
+        return HttpResponseForbidden(_("This form can only be sent from this website."))
+    form = EnquiryForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    submission = form.submission()
+    ip = ratelimit.client_ip(request)
+    e164 = submission["phone"].as_e164
+    try:
+        repeat = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
+        if repeat is None and ratelimit.exceeded(ip, e164):
+            return _form_page(request, form, problem="rate_limited", status=429)
+        enquiry = repeat or enquiry_submit(**submission)[0]
+    except DatabaseError:
+        log.exception("Could not save an enquiry")
+        return _form_page(request, form, problem="not_saved", status=503)
+    if repeat is None:
+        ratelimit.count(ip, e164)
+    url = reverse("enquiries:received", kwargs={"reference": enquiry.reference})
+    return HttpResponseRedirect(url, status=303)
+
+
+@never_cache
+@require_GET
+def received(request, reference: str):
+    if not Enquiry.objects.filter(reference=reference.upper()).exists():
+        raise Http404
+    return render(request, "enquiries/received.html", {"reference": reference.upper()})
+
+
+@require_GET
+def privacy_notice(request):
+    return render(request, "enquiries/privacy.html", {"privacy": privacy})
+
+
+@require_GET
+def phone_check(request):
+    """The live check beside the phone field (progressive enhancement of the form)."""
+    raw = request.GET.get("phone", "")
+    context = {"raw": raw.strip()}
+    if raw.strip():
+        try:
+            number = phone.parse_phone(raw)
+        except ValidationError as error:
+            context["error"] = error.messages[0]
+        else:
+            context.update(number=phone.display(number), kind=phone.phone_kind(number))
+    return render(request, "enquiries/includes/phone_check.html", context)
