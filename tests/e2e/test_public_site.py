@@ -26,6 +26,8 @@ PAGES = {
     "clinic": "/clinics/bangalore/",
     "professional-index": "/professionals/",
     "professional": "/professionals/arjun-rao/",
+    "enquire": "/enquire/",
+    "privacy-notice": "/enquire/privacy/",
     "not-found": "/no-such-page/",
 }
 
