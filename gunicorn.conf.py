@@ -15,3 +15,6 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket lives in one fixed place per user, so two servers on one machine
+# (a second site, a benchmark) would fight over it; Fascia does not use it.
+control_socket_disable = True

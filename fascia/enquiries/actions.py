@@ -1,5 +1,7 @@
 """Every write to an enquiry: one function each, one transaction, one audit event."""
 
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,6 +9,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from fascia.accounts import audit
 
+from . import privacy
 from .models import Enquiry, Note, Status, new_reference
 from .tasks import notify_staff_of_enquiry
 
@@ -112,6 +115,11 @@ def enquiry_add_note(*, enquiry: Enquiry, text: str, by) -> Note:
     return note
 
 
+class ErasureReason:
+    REQUEST = "request"
+    RETENTION = "retention"
+
+
 def enquiry_erase(*, enquiry: Enquiry, by, reason: str) -> Enquiry:
     """Anonymise the person's data on request; keep the fact, the date and who did it."""
     with transaction.atomic():
@@ -131,3 +139,20 @@ def enquiry_erase(*, enquiry: Enquiry, by, reason: str) -> Enquiry:
         enquiry.notes.update(text="")
         audit.record("enquiry.erased", enquiry, actor=by, detail={"reason": reason})
     return enquiry
+
+
+def enquiries_erase_expired(*, now: datetime | None = None) -> int:
+    """Erase enquiries kept longer than the privacy notice promises; returns how many.
+
+    An enquiry that led to a booking is kept: the person became a patient. Everything else
+    (including spam) is erased once it is older than FASCIA_ENQUIRY_RETENTION_DAYS.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=privacy.retention_days())
+    expired = Enquiry.objects.filter(created_at__lt=cutoff, erased_at__isnull=True).exclude(
+        status=Status.BOOKED
+    )
+    erased = 0
+    for enquiry in expired.iterator():
+        enquiry_erase(enquiry=enquiry, by=None, reason=ErasureReason.RETENTION)
+        erased += 1
+    return erased

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Page
 
-from . import phone, privacy, ratelimit
+from . import fallback, phone, privacy, ratelimit
 from .actions import enquiry_submit
 from .forms import EnquiryForm
 from .models import Enquiry
@@ -53,21 +53,34 @@ def enquire(request):
         return _form_page(request, EnquiryForm(initial=_initial_for(request)))
     if not _same_origin(request):
         return HttpResponseForbidden(_("This form can only be sent from this website."))
+    try:
+        return _submit(request)
+    except DatabaseError:
+        # Not even the form could be shown again: the database is out of reach.
+        log.exception("Could not save an enquiry; the database is unavailable")
+        context = {"data": request.POST, "phone": fallback.clinic_phone()}
+        return render(request, "enquiries/not_saved.html", context, status=503)
+
+
+def _submit(request):
     form = EnquiryForm(request.POST)
+    fallback.remember_clinic_phone()
     if not form.is_valid():
         return _form_page(request, form, status=400)
     submission = form.submission()
     ip = ratelimit.client_ip(request)
     e164 = submission["phone"].as_e164
     try:
-        repeat = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
-        if repeat is None and ratelimit.exceeded(ip, e164):
-            return _form_page(request, form, problem="rate_limited", status=429)
-        enquiry = repeat or enquiry_submit(**submission)[0]
+        enquiry = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
+        created = False
+        if enquiry is None:
+            if ratelimit.exceeded(ip, e164):
+                return _form_page(request, form, problem="rate_limited", status=429)
+            enquiry, created = enquiry_submit(**submission)
     except DatabaseError:
         log.exception("Could not save an enquiry")
         return _form_page(request, form, problem="not_saved", status=503)
-    if repeat is None:
+    if created:
         ratelimit.count(ip, e164)
     url = reverse("enquiries:received", kwargs={"reference": enquiry.reference})
     return HttpResponseRedirect(url, status=303)

@@ -198,6 +198,29 @@ class TestMistakes:
         assert notification_tasks().count() == 0
         assert "Could not save an enquiry" in caplog.text
 
+    def test_with_the_database_out_of_reach_the_details_are_kept_for_another_try(
+        self, client, site, caplog
+    ):
+        client.post("/enquire/", answers(consent=None))  # the clinic's number is remembered
+
+        def database_down(execute, sql, params, many, context):
+            raise OperationalError("could not connect to server")
+
+        data = answers(message='Pain <b>"here"</b>')
+        with connection.execute_wrapper(database_down):
+            response = client.post("/enquire/", data)
+        html = response.content.decode()
+        assert response.status_code == 503
+        assert "We could not save your enquiry. Nothing was sent." in html
+        assert "+91 89510 47001" in html
+        assert f'name="form_token" value="{data["form_token"]}"' in html
+        assert "Pain &lt;b&gt;&quot;here&quot;&lt;/b&gt;" in html
+        assert "the database is unavailable" in caplog.text
+        assert Enquiry.objects.count() == 0
+        retried = client.post("/enquire/", data)
+        assert retried.status_code == 303
+        assert Enquiry.objects.get().message == 'Pain <b>"here"</b>'
+
     def test_a_form_posted_from_another_site_is_refused(self, client, site):
         response = client.post("/enquire/", answers(), headers={"origin": "https://evil.example"})
         assert response.status_code == 403
