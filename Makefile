@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install setup run test test-suite lint format chromium clean
+.PHONY: install setup run test test-suite lint format chromium clean bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,7 @@ test: lint test-suite
 
 clean:
 	rm -rf $(VENV) var/static
+
+# Benchmarks against a fresh app served by gunicorn, on SQLite and PostgreSQL (bench/README.md).
+bench: install
+	$(BIN)/python bench/enquiries.py

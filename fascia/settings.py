@@ -152,8 +152,15 @@ if REDIS_URL:
         for alias in ("default", "pages")
     }
 else:
+    # Files under var/cache/, not process memory: gunicorn's worker processes must share
+    # the page cache's generation (or a publication would reach only one of them) and the
+    # enquiry rate-limit counters (or each worker would allow the full limit).
     CACHES = {
-        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+        alias: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache" / alias,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
         for alias in ("default", "pages")
     }
 FASCIA_PAGE_CACHE_SECONDS = int(os.environ.get("FASCIA_PAGE_CACHE_SECONDS", 24 * 3600))

@@ -1,0 +1,413 @@
+"""A fresh Fascia served by gunicorn, for benchmarks: start it, measure it, count, stop it.
+
+`App` prepares a new instance the way `make run` does (migrate, `manage.py setup`,
+collectstatic) in a temporary FASCIA_VAR_DIR, on SQLite or on a new PostgreSQL database,
+then starts the Procfile's `web:` command (gunicorn with gunicorn.conf.py) in its own
+process group on a free port and waits for /healthz. Leaving the `with` block stops the
+server and removes the directory and the database.
+
+`Figures` collects the numbers a benchmark reports and prints them last, one a line:
+`<scope> <name> <value>`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import http.client
+import itertools
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FASCIA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+DATABASES = ("sqlite", "postgres")
+# Variables of the caller's environment that would make the app under test share state
+# with another instance (database, cache, var directory) or change how it is served.
+ISOLATED_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FASCIA_VAR_DIR",
+    "FASCIA_MEDIA_ROOT",
+    "FASCIA_BASE_URL",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GUNICORN_CMD_ARGS",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "FASCIA_BEHIND_TLS_PROXY",
+    "DEBUG",
+)
+STARTUP_SECONDS = 90
+STOP_SECONDS = 30  # gunicorn.conf.py allows 20 s for a graceful stop
+ACCESS_STATUS = re.compile(r'" (\d{3}) (?:\d+|-) "')
+LOG_ERROR = re.compile(r"\[(?:ERROR|CRITICAL)\]| (?:ERROR|CRITICAL) |^Traceback ")
+
+_database_numbers = itertools.count(1)
+
+
+def say(message: str) -> None:
+    """Progress for people, on stderr, so that stdout ends with the figures alone."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so that `with App(...)` still stops and cleans up."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_count() -> int:
+    """The CPUs this process may use, as `nproc` counts them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def procfile_command(name: str) -> list[str]:
+    """The command of one line of the Procfile, as honcho runs it for `make run`."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        process, _, command = line.partition(":")
+        if process.strip() == name:
+            return shlex.split(command)
+    raise KeyError(f"no '{name}:' line in {ROOT / 'Procfile'}")
+
+
+def percentile(values: list[float], percent: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * percent // 100))
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class ServerLog:
+    """What the server wrote: response statuses from the access log, and error lines."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, *paths: Path) -> ServerLog:
+        log = cls()
+        for path in paths:
+            if not path.exists():
+                continue
+            for line in path.read_text(errors="replace").splitlines():
+                if match := ACCESS_STATUS.search(line):
+                    log.statuses[int(match.group(1))] += 1
+                elif LOG_ERROR.search(line):
+                    log.errors.append(line)
+        return log
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+@dataclass
+class Figures:
+    """Numbers to report, printed last as `<scope> <name> <value>` lines."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, scope: str, name: str, value: object, digits: int = 1) -> None:
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, float):
+            text = f"{value:.{digits}f}"
+        else:
+            text = str(value)
+        self.rows.append((scope, name, text))
+
+    def print(self) -> None:
+        for scope, name, text in self.rows:
+            print(f"{scope} {name} {text}", flush=True)
+
+
+class App:
+    """A fresh Fascia instance served by gunicorn; use it as a context manager."""
+
+    def __init__(
+        self,
+        database: str = "sqlite",
+        *,
+        workers: int | None = None,
+        threads: int | None = None,
+        env: dict[str, str] | None = None,
+        processes: tuple[str, ...] = ("web",),
+        keep: bool = False,
+        postgres_admin_url: str = POSTGRES_ADMIN_URL,
+    ) -> None:
+        if database not in DATABASES:
+            raise ValueError(f"database must be one of {DATABASES}, not {database!r}")
+        self.database = database
+        self.workers = workers
+        self.threads = threads
+        self.extra_env = dict(env or {})
+        self.processes = processes
+        self.keep = keep
+        self.postgres_admin_url = postgres_admin_url
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.var_dir = Path()
+        self.database_name = ""
+        self.database_created = False
+        self.env: dict[str, str] = {}
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def log_path(self, process: str = "web") -> Path:
+        return self.var_dir / f"{process}.log"
+
+    # Lifecycle
+
+    def __enter__(self) -> App:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self.var_dir = Path(tempfile.mkdtemp(prefix=f"fascia-bench-{self.database}-"))
+        self.port = free_port()
+        self.env = self._environment()
+        if self.database == "postgres":
+            self._create_database()
+        say(f"[{self.database}] preparing a fresh app in {self.var_dir}")
+        self.manage("migrate", "--no-input")
+        self.manage("setup")
+        self._collect_static()
+        for process in self.processes:
+            self.launch(process)
+        self.wait_until_healthy()
+        say(f"[{self.database}] serving on {self.url} ({self.describe_server()})")
+
+    def close(self) -> None:
+        self.stop()
+        if self.keep:
+            kept = f"database {self.database_name}, " if self.database_created else ""
+            say(f"[{self.database}] kept {kept}{self.var_dir}")
+            return
+        try:
+            if self.database_created:
+                self._drop_database()
+        finally:
+            if self.var_dir != Path() and self.var_dir.exists():
+                shutil.rmtree(self.var_dir, ignore_errors=True)
+
+    def launch(self, process: str) -> subprocess.Popen[bytes]:
+        """Start one Procfile process in its own process group, its output to a log file."""
+        with self.log_path(process).open("ab") as log:
+            popen = subprocess.Popen(
+                procfile_command(process),
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.running[process] = popen
+        return popen
+
+    def send_signal(self, process: str, signum: int) -> None:
+        """Send a signal to the process group of one process (gunicorn and its workers)."""
+        self._signal_group(self.running[process], signum)
+
+    def stop(self, process: str | None = None, signum: int = signal.SIGTERM) -> None:
+        """Stop one process (or all), politely first, then with SIGKILL after STOP_SECONDS."""
+        for name in [process] if process else list(self.running):
+            popen = self.running.pop(name)
+            self._signal_group(popen, signum)
+            try:
+                popen.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                say(f"[{self.database}] {name} did not stop in {STOP_SECONDS} s: SIGKILL")
+                self._signal_group(popen, signal.SIGKILL)
+                popen.wait()
+            self._signal_group(popen, signal.SIGKILL)  # workers left behind, if any
+
+    @staticmethod
+    def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signum)
+
+    def wait_until_healthy(self, timeout: float = STARTUP_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            web = self.running.get("web")
+            if web is not None and web.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {web.returncode}:\n{self.log_tail('web')}"
+                )
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if self.get("/healthz", timeout=5)[0] == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"/healthz did not answer within {timeout} s:\n{self.log_tail('web')}")
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
+        """One GET on a new connection: (status, body)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def log_tail(self, process: str = "web", lines: int = 40) -> str:
+        path = self.log_path(process)
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def server_log(self) -> ServerLog:
+        return ServerLog.read(*(self.log_path(process) for process in self.processes))
+
+    def describe_server(self) -> str:
+        return f"{self.effective_workers()} workers x {self.effective_threads()} threads"
+
+    def effective_workers(self) -> int:
+        """WEB_CONCURRENCY, or gunicorn.conf.py's default (it counts CPUs like this)."""
+        return self.workers or (os.cpu_count() or 1) * 2 + 1
+
+    def effective_threads(self) -> int:
+        """GUNICORN_THREADS, or gunicorn.conf.py's default."""
+        return self.threads or 4
+
+    # Management commands and counting
+
+    def manage(self, *args: str) -> str:
+        """Run `manage.py` against this instance; its output, or an error that includes it."""
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        with (self.var_dir / "manage.log").open("a") as log:
+            log.write(f"$ manage.py {shlex.join(args)}\n{result.stdout}{result.stderr}\n")
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"manage.py {shlex.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            )
+        return result.stdout
+
+    def query(self, code: str) -> object:
+        """Run Python in `manage.py shell` against this instance; it must print one JSON value."""
+        output = self.manage("shell", "--no-imports", "-c", code)
+        return json.loads(output.strip().splitlines()[-1])
+
+    def count_rows(self, app_label: str, model: str, **filters: object) -> int:
+        code = (
+            "import json; from django.apps import apps; "
+            f"print(json.dumps(apps.get_model({app_label!r}, {model!r})"
+            f".objects.filter(**{filters!r}).count()))"
+        )
+        return int(str(self.query(code)))
+
+    # Preparation
+
+    def _environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
+        env.update(
+            FASCIA_VAR_DIR=str(self.var_dir),
+            FASCIA_BASE_URL=self.url,
+            HOST=self.host,
+            PORT=str(self.port),
+            PYTHONUNBUFFERED="1",
+        )
+        if self.workers:
+            env["WEB_CONCURRENCY"] = str(self.workers)
+        if self.threads:
+            env["GUNICORN_THREADS"] = str(self.threads)
+        if self.database == "postgres":
+            self.database_name = f"fascia_bench_{os.getpid()}"
+            number = next(_database_numbers)
+            if number > 1:
+                self.database_name += f"_{number}"
+            base = self.postgres_admin_url.rsplit("/", 1)[0]
+            env["DATABASE_URL"] = f"{base}/{self.database_name}"
+        env.update(self.extra_env)
+        return env
+
+    def _admin_connection(self) -> psycopg.Connection[tuple[object, ...]]:
+        import psycopg
+
+        return psycopg.connect(self.postgres_admin_url, autocommit=True, connect_timeout=10)
+
+    def _create_database(self) -> None:
+        from psycopg import sql
+
+        with self._admin_connection() as connection:
+            name = sql.Identifier(self.database_name)
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        self.database_created = True
+
+    def _drop_database(self) -> None:
+        from psycopg import sql
+
+        with self._admin_connection() as connection:
+            name = sql.Identifier(self.database_name)
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        self.database_created = False
+
+    def _collect_static(self) -> None:
+        """collectstatic, once per benchmark process: its output depends only on the code."""
+        target = self.var_dir / "static"
+        copy = _static_copy()
+        if copy.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(copy, target)
+            return
+        self.manage("collectstatic", "--no-input", "--verbosity", "0")
+        shutil.copytree(target, copy)
+
+
+_static_copies: list[Path] = []
+
+
+def _static_copy() -> Path:
+    """Where the first instance's collected static files are kept for the next ones."""
+    if not _static_copies:
+        directory = Path(tempfile.mkdtemp(prefix="fascia-bench-static-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        _static_copies.append(directory / "static")
+    return _static_copies[0]
