@@ -3,11 +3,14 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from fascia.enquiries.models import Enquiry
+from fascia.enquiries.tests.factories import EnquiryFactory, UserFactory
 
 TREATMENT_URL = "/treatments/dry-needling-for-piriformis-syndrome/"
+STAFF_PASSWORD = "a long staff password"
 
 
 @pytest.fixture
@@ -25,10 +28,10 @@ def fill_enquiry(page, phone: str) -> None:
     form.get_by_label("I agree").check()
 
 
-def test_a_patient_corrects_a_mistyped_number_and_gets_a_reference(
-    desktop_page, assert_accessible, quick_forms
+def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
+    mobile_page, desktop_page, assert_accessible, quick_forms
 ):
-    page = desktop_page
+    page = mobile_page
     page.goto(TREATMENT_URL)
     message = page.get_by_label("What do you need help with?")
     expect(message).to_have_value(re.compile("Dry needling"))
@@ -57,6 +60,35 @@ def test_a_patient_corrects_a_mistyped_number_and_gets_a_reference(
     assert enquiry.source_url == TREATMENT_URL
     assert_accessible(page, "the confirmation page")
 
+    get_user_model().objects.create_user(
+        "priya", password=STAFF_PASSWORD, first_name="Priya", is_staff=True
+    )
+    staff = desktop_page
+    staff.goto("/app/enquiries/")
+    expect(staff).to_have_url(re.compile(r"/app/login/\?next="))
+    assert_accessible(staff, "the staff sign-in page")
+    staff.get_by_label("Username").fill("priya")
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Enquiries")
+    staff.get_by_label("Name, phone or reference").fill("89510 47001")
+    staff.get_by_role("button", name="Show enquiries").click()
+    row = staff.get_by_role("row").filter(has_text=reference)
+    expect(row).to_contain_text("Asha Rao")
+    expect(row).to_contain_text("New")
+    assert_accessible(staff, "the enquiry inbox")
+
+    row.get_by_role("link", name=reference).click()
+    expect(staff.locator("main")).to_contain_text("Dry needling therapy for piriformis syndrome")
+    assert_accessible(staff, "an enquiry in the inbox")
+    staff.get_by_role("radio", name="Contacted").check()
+    staff.get_by_role("button", name="Change status").click()
+    expect(staff.locator("h1 .status")).to_have_text("Contacted")
+    expect(staff.locator("main")).to_contain_text("Priya")
+    enquiry.refresh_from_db()
+    assert enquiry.status == "contacted"
+
 
 def test_the_number_is_checked_while_it_is_typed(mobile_page):
     page = mobile_page
@@ -76,3 +108,22 @@ def test_the_form_works_without_javascript(browsing, quick_forms):
     page.get_by_role("button", name="Send enquiry").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your enquiry")
     assert Enquiry.objects.get().phone.as_e164 == "+919876543210"
+
+
+def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, assert_accessible):
+    enquiry = EnquiryFactory(name="Ravi Kumar")
+    UserFactory(username="priya", first_name="Priya", is_staff=True)
+    page = desktop_page
+    page.goto(f"/app/enquiries/{enquiry.reference}/")
+    page.get_by_label("Username").fill("priya")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_role("link", name="Erase their details…").click()
+    assert_accessible(page, "the erase confirmation")
+    page.get_by_role("button", name="Erase their details").click()
+    expect(page.locator("main")).not_to_contain_text("Ravi Kumar")
+    expect(page.locator("main")).to_contain_text("(erased)")
+    assert_accessible(page, "an erased enquiry")
+    enquiry.refresh_from_db()
+    assert enquiry.is_erased

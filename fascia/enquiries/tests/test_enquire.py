@@ -15,15 +15,9 @@ from fascia.accounts.models import AuditEvent
 from fascia.enquiries import privacy, tokens
 from fascia.enquiries.models import Enquiry, Status
 from fascia.website.models import ClinicPage, ConditionPage, TherapyPage, TreatmentPage
-from fascia.website.seed import load_site_content
 
 TREATMENT = "/treatments/dry-needling-for-piriformis-syndrome/"
 TOKEN_INPUT = re.compile(rb'name="form_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def site(db):
-    return load_site_content()
 
 
 def old_token(seconds: float = 30) -> str:

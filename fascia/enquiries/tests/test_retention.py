@@ -10,7 +10,7 @@ from django.utils import timezone
 from fascia.accounts.models import AuditEvent
 from fascia.enquiries.models import Enquiry, Status
 
-from .test_enquire import answers, site  # noqa: F401  (the `site` fixture)
+from .test_enquire import answers
 
 
 def received(client, days_ago: int, status: str = Status.NEW, **changes) -> Enquiry:
@@ -23,7 +23,7 @@ def received(client, days_ago: int, status: str = Status.NEW, **changes) -> Enqu
 
 
 @pytest.mark.django_db
-def test_old_enquiries_are_erased_unless_they_led_to_a_booking(client, site, settings):  # noqa: F811
+def test_old_enquiries_are_erased_unless_they_led_to_a_booking(client, site, settings):
     settings.FASCIA_ENQUIRY_RETENTION_DAYS = 365
     stale = received(client, 400, name="Old Enquirer", phone="98765 00001")
     booked = received(client, 400, Status.BOOKED, name="Now A Patient", phone="98765 00002")
@@ -44,7 +44,7 @@ def test_old_enquiries_are_erased_unless_they_led_to_a_booking(client, site, set
 
 
 @pytest.mark.django_db
-def test_erasing_twice_changes_nothing(client, site):  # noqa: F811
+def test_erasing_twice_changes_nothing(client, site):
     received(client, 800)
     call_command("erase_expired_enquiries", stdout=StringIO())
     out = StringIO()
