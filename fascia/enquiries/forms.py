@@ -11,9 +11,7 @@ from wagtail.models import Page
 from fascia.website.models import ClinicPage
 
 from . import phone, privacy, tokens
-from .models import PreferredTime
-
-EITHER_CLINIC = "either"
+from .models import EITHER_CLINIC, PreferredTime
 
 
 class PhoneField(PhoneNumberField):

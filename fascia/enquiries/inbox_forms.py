@@ -6,8 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Note, Status
-from .queries import EITHER_CLINIC
+from .models import EITHER_CLINIC, Note, Status
 
 
 class DateInput(forms.DateInput):

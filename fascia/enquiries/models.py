@@ -10,6 +10,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 # Crockford-style alphabet without 0/O, 1/I/L and U: easy to read out over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 6
+# The form's and the inbox filter's value for "no preference between clinics" (no clinic row).
+EITHER_CLINIC = "either"
 
 
 def new_reference() -> str:

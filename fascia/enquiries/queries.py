@@ -15,9 +15,8 @@ from fascia.accounts.models import AuditEvent
 from fascia.website.models import ClinicPage
 
 from .actions import TRANSITIONS, ErasureReason
-from .models import Enquiry, Status
+from .models import EITHER_CLINIC, Enquiry, Status
 
-EITHER_CLINIC = "either"
 PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
 
 

@@ -6,7 +6,6 @@ Every request to any other origin is aborted and recorded: the public site must 
 no outside calls, so a test fails if one was attempted.
 """
 
-import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,29 +67,30 @@ def site_snapshot():
 
 
 @pytest.fixture
-def site_content(live_server, transactional_db, site_snapshot):
+def site_content(
+    live_server, transactional_db, migrated_database, database_serializer, site_snapshot
+):
     """The starting content, in the live server's database, for each test.
 
     The live server needs committed data, so these tests run with `transactional_db`,
-    which empties the database after each. Loading the content takes about a second;
-    the first test loads it and keeps a serialized copy of the whole database, and each
-    later test empties the database and restores that copy (about a tenth of a second).
+    which empties the database after each. The first test puts back what the migrations
+    created (Wagtail's root page and default site, which an earlier transactional test
+    may have emptied), loads the content (about a second) and keeps a serialized copy of
+    the whole database; each later test empties the database and restores that copy
+    (about a tenth of a second).
     """
     from django.core.management import call_command
     from django.db import connection
 
     from fascia.website.seed import load_site_content
 
-    if "data" in site_snapshot:
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(site_snapshot["data"])
-    else:
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    if "data" not in site_snapshot:
+        connection.creation.deserialize_db_from_string(migrated_database)
         load_site_content()
-        # Content types first: saving the other rows looks them up, and would create
-        # them afresh, under other keys, if they were not there yet.
-        rows = json.loads(connection.creation.serialize_db_to_string())
-        rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
-        site_snapshot["data"] = json.dumps(rows)
+        site_snapshot["data"] = database_serializer(connection)
+    else:
+        connection.creation.deserialize_db_from_string(site_snapshot["data"])
 
 
 class Browsing:
