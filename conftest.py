@@ -36,12 +36,30 @@ def _empty_caches(request):
 _migrated: dict[str, str] = {}
 
 
-def serialize_database(connection) -> str:
-    """The whole database as JSON, content types first: restoring the other rows looks
-    them up, and would create them afresh, under other keys, if they were not there yet."""
-    rows = json.loads(connection.creation.serialize_db_to_string())
-    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
-    return json.dumps(rows)
+class DatabaseSnapshots:
+    """Save the whole database as JSON and put it back, for tests that must commit."""
+
+    @staticmethod
+    def serialize(connection) -> str:
+        """Content types first: restoring the other rows looks them up, and would create
+        them afresh, under other keys, if they were not there yet."""
+        rows = json.loads(connection.creation.serialize_db_to_string())
+        rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
+        return json.dumps(rows)
+
+    @staticmethod
+    def restore(connection, data: str) -> None:
+        """Empty the database, load `data`, and move each id sequence past the loaded rows
+        (PostgreSQL's sequences do not move when rows are loaded with their ids)."""
+        from django.apps import apps
+        from django.core.management import call_command
+        from django.core.management.color import no_style
+
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(data)
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+                cursor.execute(statement)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +72,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connection
 
     with django_db_blocker.unblock():
-        _migrated["data"] = serialize_database(connection)
+        _migrated["data"] = DatabaseSnapshots.serialize(connection)
 
 
 @pytest.fixture(scope="session")
@@ -64,5 +82,5 @@ def migrated_database(django_db_setup) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_serializer():
-    return serialize_database
+def database_snapshots():
+    return DatabaseSnapshots

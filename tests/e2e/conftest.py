@@ -68,7 +68,7 @@ def site_snapshot():
 
 @pytest.fixture
 def site_content(
-    live_server, transactional_db, migrated_database, database_serializer, site_snapshot
+    live_server, transactional_db, migrated_database, database_snapshots, site_snapshot
 ):
     """The starting content, in the live server's database, for each test.
 
@@ -76,21 +76,18 @@ def site_content(
     which empties the database after each. The first test puts back what the migrations
     created (Wagtail's root page and default site, which an earlier transactional test
     may have emptied), loads the content (about a second) and keeps a serialized copy of
-    the whole database; each later test empties the database and restores that copy
-    (about a tenth of a second).
+    the whole database; each later test restores that copy (about a tenth of a second).
     """
-    from django.core.management import call_command
     from django.db import connection
 
     from fascia.website.seed import load_site_content
 
-    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-    if "data" not in site_snapshot:
-        connection.creation.deserialize_db_from_string(migrated_database)
-        load_site_content()
-        site_snapshot["data"] = database_serializer(connection)
+    if "data" in site_snapshot:
+        database_snapshots.restore(connection, site_snapshot["data"])
     else:
-        connection.creation.deserialize_db_from_string(site_snapshot["data"])
+        database_snapshots.restore(connection, migrated_database)
+        load_site_content()
+        site_snapshot["data"] = database_snapshots.serialize(connection)
 
 
 class Browsing:

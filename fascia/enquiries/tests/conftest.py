@@ -15,6 +15,19 @@ def site(db):
 
 
 @pytest.fixture
+def committed_site(transactional_db, migrated_database, database_snapshots):
+    """The starting content, committed, for tests whose code closes database connections.
+
+    The database is first put back as the migrations left it: an earlier transactional
+    test empties it.
+    """
+    from django.db import connection
+
+    database_snapshots.restore(connection, migrated_database)
+    return load_site_content()
+
+
+@pytest.fixture
 def bangalore(site):
     return ClinicPage.objects.get(city="Bangalore")
 

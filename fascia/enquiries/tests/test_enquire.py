@@ -276,12 +276,12 @@ class TestAbuse:
 
 # The worker closes database connections between tasks, as it must in production: these
 # tests commit for real instead of running inside one rolled-back transaction.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("committed_site")
 class TestNotifyingStaff:
     def run_worker(self):
         call_command("db_worker", "--batch", "--no-startup-delay", "--backend", "database")
 
-    def test_the_worker_emails_the_clinic_without_health_details(self, client, site):
+    def test_the_worker_emails_the_clinic_without_health_details(self, client):
         client.post("/enquire/", answers())
         self.run_worker()
         enquiry = Enquiry.objects.get()
@@ -293,9 +293,7 @@ class TestNotifyingStaff:
         assert "8951047001" not in body
         assert enquiry.notified_at is not None
 
-    def test_a_failing_mail_server_keeps_the_enquiry_and_retries_later(
-        self, client, site, settings
-    ):
+    def test_a_failing_mail_server_keeps_the_enquiry_and_retries_later(self, client, settings):
         settings.EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
         client.post("/enquire/", answers())
         self.run_worker()
@@ -309,7 +307,7 @@ class TestNotifyingStaff:
         assert retry.run_after > first.finished_at
         assert AuditEvent.objects.filter(action="enquiry.notification_failed").count() == 1
 
-    def test_spam_is_never_notified(self, client, site):
+    def test_spam_is_never_notified(self, client):
         client.post("/enquire/", answers(website="spam"))
         self.run_worker()
         assert mail.outbox == []
