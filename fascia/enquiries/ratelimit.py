@@ -1,7 +1,8 @@
 """Limits on accepted enquiries per network address and per phone number.
 
 Counters live in the default cache (Redis when configured, so every app server shares
-them). Only enquiries that were stored count: a form sent back with errors does not.
+them; files under var/cache/ otherwise, shared by the processes of one server). Only
+enquiries that were stored count: a form sent back with errors does not.
 """
 
 from dataclasses import dataclass
@@ -29,19 +30,36 @@ def limits(ip: str, phone_e164: str) -> list[Limit]:
     ]
 
 
-def exceeded(ip: str, phone_e164: str) -> bool:
-    counts = cache.get_many([limit.key for limit in limits(ip, phone_e164)])
-    return any(counts.get(limit.key, 0) >= limit.allowed for limit in limits(ip, phone_e164))
+def _increment(limit: Limit, by: int) -> int:
+    # add() starts the window; incr() and decr() never extend it.
+    cache.add(limit.key, 0, timeout=limit.window)
+    try:
+        return cache.incr(limit.key, by)
+    except ValueError:
+        cache.set(limit.key, max(by, 0), timeout=limit.window)
+        return max(by, 0)
 
 
-def count(ip: str, phone_e164: str) -> None:
+def take(ip: str, phone_e164: str) -> bool:
+    """Reserve one enquiry under both limits; False, reserving nothing, if either is used up.
+
+    Counting first and checking after means two enquiries sent at the same moment cannot
+    both slip under a limit (with Redis, whose increments are atomic).
+    """
+    taken = []
     for limit in limits(ip, phone_e164):
-        # add() starts the window; incr() never extends it.
-        cache.add(limit.key, 0, timeout=limit.window)
-        try:
-            cache.incr(limit.key)
-        except ValueError:
-            cache.set(limit.key, 1, timeout=limit.window)
+        taken.append(limit)
+        if _increment(limit, 1) > limit.allowed:
+            for reserved in taken:
+                _increment(reserved, -1)
+            return False
+    return True
+
+
+def give_back(ip: str, phone_e164: str) -> None:
+    """Return a reservation that did not become a new enquiry."""
+    for limit in limits(ip, phone_e164):
+        _increment(limit, -1)
 
 
 def client_ip(request) -> str:

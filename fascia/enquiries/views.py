@@ -70,18 +70,18 @@ def _submit(request):
     submission = form.submission()
     ip = ratelimit.client_ip(request)
     e164 = submission["phone"].as_e164
-    try:
-        enquiry = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
-        created = False
-        if enquiry is None:
-            if ratelimit.exceeded(ip, e164):
-                return _form_page(request, form, problem="rate_limited", status=429)
+    enquiry = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
+    if enquiry is None:
+        if not ratelimit.take(ip, e164):
+            return _form_page(request, form, problem="rate_limited", status=429)
+        try:
             enquiry, created = enquiry_submit(**submission)
-    except DatabaseError:
-        log.exception("Could not save an enquiry")
-        return _form_page(request, form, problem="not_saved", status=503)
-    if created:
-        ratelimit.count(ip, e164)
+        except DatabaseError:
+            ratelimit.give_back(ip, e164)
+            log.exception("Could not save an enquiry")
+            return _form_page(request, form, problem="not_saved", status=503)
+        if not created:
+            ratelimit.give_back(ip, e164)
     url = reverse("enquiries:received", kwargs={"reference": enquiry.reference})
     return HttpResponseRedirect(url, status=303)
 

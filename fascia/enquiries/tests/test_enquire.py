@@ -43,6 +43,13 @@ def notification_tasks():
     return DBTaskResult.objects.filter(task_path="fascia.enquiries.tasks.notify_staff_of_enquiry")
 
 
+def refuse_enquiry_writes(execute, sql, params, many, context):
+    """A database that fails every write of an enquiry (a full disk, a lost primary)."""
+    if sql.startswith("INSERT") and "enquiries_enquiry" in sql:
+        raise OperationalError("disk I/O error")
+    return execute(sql, params, many, context)
+
+
 class FailingEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise SMTPException("the mail server is down")
@@ -175,11 +182,6 @@ class TestMistakes:
     def test_a_database_failure_saves_nothing_keeps_the_input_and_says_so(
         self, client, site, caplog
     ):
-        def refuse_enquiry_writes(execute, sql, params, many, context):
-            if sql.startswith("INSERT") and "enquiries_enquiry" in sql:
-                raise OperationalError("disk I/O error")
-            return execute(sql, params, many, context)
-
         with connection.execute_wrapper(refuse_enquiry_writes):
             response = client.post("/enquire/", answers())
         html = response.content.decode()
@@ -255,6 +257,13 @@ class TestAbuse:
         settings.FASCIA_ENQUIRY_PHONE_LIMIT = 1
         for _ in range(5):
             client.post("/enquire/", answers(consent=None))
+        assert client.post("/enquire/", answers()).status_code == 303
+
+    def test_an_enquiry_the_database_refused_does_not_count(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_PHONE_LIMIT = 1
+
+        with connection.execute_wrapper(refuse_enquiry_writes):
+            assert client.post("/enquire/", answers()).status_code == 503
         assert client.post("/enquire/", answers()).status_code == 303
 
     def test_a_repeat_of_an_accepted_form_is_not_counted_or_blocked(self, client, site, settings):
