@@ -1,7 +1,7 @@
 """Full-page cache for anonymous visitors, emptied whenever an editor publishes.
 
 Anonymous GET and HEAD requests for public pages are answered from the `pages` cache
-(Redis when configured, local memory otherwise). Every key carries a generation number;
+(Redis when configured, files under var/cache/ otherwise). Every key carries a generation number;
 publishing, unpublishing, moving or deleting a page, or saving a snippet or the clinic
 settings, increments the generation, so every cached page is out of date at once and is
 rendered afresh on its next request. Browsers are told to revalidate on every visit
