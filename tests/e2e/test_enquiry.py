@@ -127,3 +127,22 @@ def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, assert_access
     assert_accessible(page, "an erased enquiry")
     enquiry.refresh_from_db()
     assert enquiry.is_erased
+
+
+def test_the_staff_pages_fit_a_360_px_phone(mobile_page, assert_accessible):
+    enquiry = EnquiryFactory(name="Ravi Kumar")
+    UserFactory(username="priya", first_name="Priya", is_staff=True)
+    page = mobile_page
+    page.goto("/app/login/")
+    page.get_by_label("Username").fill("priya")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Sign in").click()
+    for url in (
+        "/app/enquiries/",
+        f"/app/enquiries/{enquiry.reference}/",
+        f"/app/enquiries/{enquiry.reference}/erase/",
+    ):
+        page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{url} is {width} px wide"
+        assert_accessible(page, url)
