@@ -186,6 +186,9 @@ def assert_accessible(axe_source):
     """
 
     def check(page, context: str = "") -> None:
+        # A test may go on as soon as the text it expects is in the document, before the
+        # stylesheet has arrived; axe must see the page as it is shown, styles and all.
+        page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         results = page.evaluate(
