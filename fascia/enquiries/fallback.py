@@ -10,16 +10,22 @@ import contextlib
 from django.core.cache import cache
 from django.db import DatabaseError
 
+from fascia.website.models import ClinicSettings
+
 CACHE_KEY = "enquiries:clinic-phone"
 
 
 def remember_clinic_phone(phone: str | None = None) -> None:
-    from fascia.website.models import ClinicSettings
-
     if phone is None:
         phone = ClinicSettings.load().phone
     if phone:
         cache.set(CACHE_KEY, phone, timeout=None)
+
+
+def remember_clinic_phone_once() -> None:
+    """Copy the number if the cache lost it (a cache emptied or evicted since it was saved)."""
+    if cache.get(CACHE_KEY) is None:
+        remember_clinic_phone()
 
 
 def clinic_phone() -> str:

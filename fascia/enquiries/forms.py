@@ -131,6 +131,11 @@ class EnquiryForm(forms.Form):
             if ids and not isinstance(field.widget, forms.RadioSelect):
                 field.widget.attrs["aria-describedby"] = " ".join(ids)
 
+    @classmethod
+    def for_page(cls, page) -> "EnquiryForm":
+        """A blank form sent from `page`, its message pre-filled with the page's subject."""
+        return cls(initial={"source_page": page.pk, "message": page.title})
+
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
 

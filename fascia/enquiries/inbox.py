@@ -82,39 +82,42 @@ def enquiry_detail(request, reference):
     return render(request, "enquiries/inbox/detail.html", context)
 
 
+def _act(request, reference, form_class, act):
+    """Run one staff action on an enquiry from a posted form, then go back to the enquiry.
+
+    `act(enquiry, cleaned_data)` calls the action and returns the success message; a form
+    mistake or an ActionError is shown as an error instead.
+    """
+    enquiry = queries.access_enquiry(request.user, reference, record_view=False)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+    else:
+        try:
+            messages.success(request, act(enquiry, form.cleaned_data))
+        except ActionError as error:
+            messages.error(request, str(error))
+    return redirect("inbox:detail", reference=enquiry.reference)
+
+
 @require_POST
 @staff_required
 def enquiry_status(request, reference):
-    enquiry = queries.access_enquiry(request.user, reference, record_view=False)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("inbox:detail", reference=enquiry.reference)
-    status = form.cleaned_data["status"]
-    try:
-        enquiry_change_status(enquiry=enquiry, status=status, by=request.user)
-    except ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Marked “%(status)s”.") % {"status": Status(status).label})
-    return redirect("inbox:detail", reference=enquiry.reference)
+    def change(enquiry, data):
+        enquiry_change_status(enquiry=enquiry, status=data["status"], by=request.user)
+        return _("Marked “%(status)s”.") % {"status": Status(data["status"]).label}
+
+    return _act(request, reference, StatusForm, change)
 
 
 @require_POST
 @staff_required
 def enquiry_note(request, reference):
-    enquiry = queries.access_enquiry(request.user, reference, record_view=False)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("inbox:detail", reference=enquiry.reference)
-    try:
-        enquiry_add_note(enquiry=enquiry, text=form.cleaned_data["text"], by=request.user)
-    except ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Note added."))
-    return redirect("inbox:detail", reference=enquiry.reference)
+    def add(enquiry, data):
+        enquiry_add_note(enquiry=enquiry, text=data["text"], by=request.user)
+        return _("Note added.")
+
+    return _act(request, reference, NoteForm, add)
 
 
 @require_http_methods(["GET", "POST"])

@@ -49,6 +49,12 @@ def _too_long() -> ValidationError:
     )
 
 
+def _unknown_country() -> ValidationError:
+    return ValidationError(
+        _("The country code after the + is not one we recognise."), code="country"
+    )
+
+
 def parse_phone(raw: str) -> PhoneNumber:
     """The number in `raw`, or a ValidationError that says what is wrong with it."""
     text = (raw or "").strip()
@@ -67,9 +73,7 @@ def parse_phone(raw: str) -> PhoneNumber:
         if error.error_type == NumberParseException.TOO_LONG:
             raise _too_long() from error
         if error.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            raise ValidationError(
-                _("The country code after the + is not one we recognise."), code="country"
-            ) from error
+            raise _unknown_country() from error
         raise _too_short() from error
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
@@ -77,9 +81,7 @@ def parse_phone(raw: str) -> PhoneNumber:
     if reason == ValidationResult.TOO_LONG:
         raise _too_long()
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
-        raise ValidationError(
-            _("The country code after the + is not one we recognise."), code="country"
-        )
+        raise _unknown_country()
     if not phonenumbers.is_valid_number(number):
         if number.country_code == INDIA:
             digits = len(str(number.national_number))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from fascia.accounts import audit
+from fascia.website.models import ClinicSettings
 
 from .models import Enquiry
 
@@ -27,8 +28,6 @@ RETRY_DELAYS = (
 
 
 def staff_recipients(enquiry: Enquiry) -> list[str]:
-    from fascia.website.models import ClinicSettings
-
     configured = settings.FASCIA_ENQUIRY_NOTIFY
     if configured:
         return configured

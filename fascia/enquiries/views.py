@@ -30,12 +30,11 @@ def _same_origin(request) -> bool:
     return urlsplit(origin).netloc == request.get_host()
 
 
-def _initial_for(request) -> dict:
+def _blank_form(request) -> EnquiryForm:
+    """A blank form; `?from=<page id>` names the page it was opened from."""
     page_id = request.GET.get("from", "")
     page = Page.objects.live().filter(pk=page_id).first() if page_id.isdigit() else None
-    if page is None:
-        return {}
-    return {"source_page": page.pk, "message": page.title}
+    return EnquiryForm.for_page(page) if page else EnquiryForm()
 
 
 def _form_page(request, form, *, problem: str = "", status: int = 200):
@@ -50,7 +49,7 @@ def _form_page(request, form, *, problem: str = "", status: int = 200):
 @require_http_methods(["GET", "HEAD", "POST"])
 def enquire(request):
     if request.method != "POST":
-        return _form_page(request, EnquiryForm(initial=_initial_for(request)))
+        return _form_page(request, _blank_form(request))
     if not _same_origin(request):
         return HttpResponseForbidden(_("This form can only be sent from this website."))
     try:
@@ -64,7 +63,7 @@ def enquire(request):
 
 def _submit(request):
     form = EnquiryForm(request.POST)
-    fallback.remember_clinic_phone()
+    fallback.remember_clinic_phone_once()
     if not form.is_valid():
         return _form_page(request, form, status=400)
     submission = form.submission()

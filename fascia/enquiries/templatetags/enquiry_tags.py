@@ -8,6 +8,9 @@ register = template.Library()
 
 @register.inclusion_tag("enquiries/includes/section.html", takes_context=True)
 def enquiry_section(context, page):
-    """The enquiry form for a content page, its message pre-filled with the page's subject."""
-    form = EnquiryForm(initial={"source_page": page.pk, "message": page.title})
-    return {"form": form, "settings": context.get("settings"), "privacy": privacy}
+    """The enquiry form at the end of a content page."""
+    return {
+        "form": EnquiryForm.for_page(page),
+        "settings": context.get("settings"),
+        "privacy": privacy,
+    }
