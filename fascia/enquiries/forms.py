@@ -50,11 +50,13 @@ class EnquiryForm(forms.Form):
                 "autocomplete": "tel",
                 "inputmode": "tel",
                 # Progressive enhancement: with JavaScript, the field says whether the
-                # number is valid while it is typed.
-                "hx-get": reverse_lazy("enquiries:phone_check"),
-                "hx-trigger": "input changed delay:400ms, blur",
-                "hx-target": "#phone-check",
-                "hx-sync": "this:replace",
+                # number is valid while it is typed (js/enquiry.js loads htmx). Not `input
+                # changed`: htmx would take what was typed before it loaded as unchanged.
+                # htmx reads `data-hx-*` as `hx-*`; only the former is valid HTML.
+                "data-hx-get": reverse_lazy("enquiries:phone_check"),
+                "data-hx-trigger": "input delay:400ms, blur",
+                "data-hx-target": "#phone-check",
+                "data-hx-sync": "this:replace",
             }
         ),
     )

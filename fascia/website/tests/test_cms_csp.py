@@ -58,6 +58,13 @@ class TestEditorPages:
             assert "unsafe-inline" not in response["Content-Security-Policy"]
         assert len(seen_types) == 13
 
+    def test_the_content_length_is_that_of_the_rewritten_page(self, editor):
+        # A client that does not ask for gzip reads exactly Content-Length bytes.
+        page = Page.objects.filter(depth__gt=1).first()
+        response = editor.get(f"/cms/pages/{page.pk}/edit/")
+        assert 'data-csp-call="' in response.content.decode()
+        assert int(response["Content-Length"]) == len(response.content)
+
     def test_the_settings_and_snippet_editors_need_no_inline_script(self, editor):
         for url in ("/cms/settings/website/clinicsettings/", "/cms/snippets/website/symptom/"):
             html = editor.get(url, follow=True).content.decode()

@@ -1,4 +1,5 @@
-"""A public page's first load stays small: at most 100 KB of compressed HTML, CSS and JS."""
+"""A public page's first load stays small: at most 100 KB of compressed HTML, CSS and JS,
+and no htmx until someone uses the enquiry form."""
 
 import gzip
 import re
@@ -40,3 +41,8 @@ class TestPageWeight:
                 if not (s.has_attr("defer") or s.has_attr("async") or s.get("type") == "module")
             ]
             assert not blocking, page.url
+
+    def test_no_page_loads_htmx_before_someone_uses_the_enquiry_form(self, client, site):
+        for page in Page.objects.live().filter(depth__gt=1):
+            soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+            assert not soup.find("script", src=re.compile("htmx")), page.url
