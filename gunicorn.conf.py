@@ -10,8 +10,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Django and Wagtail are imported once, before the workers are forked: workers start at once
+# (also when one is replaced) and share the imported code's memory.
+preload_app = True
+# A worker is replaced after this many requests, as a guard against slow leaks; at a few
+# thousand requests a second, a much lower figure would restart workers every few seconds.
+max_requests = 100_000
+max_requests_jitter = 10_000
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -4,4 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fascia.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from fascia.website.served_pages import ServedPages  # noqa: E402  (needs Django set up)
+
+application = ServedPages(django_application)

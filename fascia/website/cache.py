@@ -4,7 +4,8 @@ Anonymous GET and HEAD requests for public pages are answered from the `pages` c
 (Redis when configured, files under var/cache/ otherwise). Every key carries a generation number;
 publishing, unpublishing, moving or deleting a page, or saving a snippet or the clinic
 settings, increments the generation, so every cached page is out of date at once and is
-rendered afresh on its next request. Browsers are told to revalidate on every visit
+rendered afresh on its next request. Each worker process then answers repeat visits to a
+cached page in front of Django (served_pages.py). Browsers are told to revalidate on every visit
 (`max-age=0` with an ETag), so what an editor publishes is what the next visitor sees.
 
 Responses that set cookies or use a CSRF token, that are not 200, or that say `private`
@@ -21,6 +22,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from fascia.middleware import STAFF_PREFIXES
 
 GENERATION_KEY = "generation"
+# The page as cached (form-token placeholders left in), handed to served_pages.ServedPages
+# through the WSGI environ, which is `request.META`.
+CACHED_CONTENT = "fascia.page_cache.content"
 UNCACHED_PREFIXES = (*STAFF_PREFIXES, "/healthz", "/static/", "/media/", "/documents/")
 
 
@@ -89,6 +93,7 @@ def page_cache(get_response):
             for name, value in headers.items():
                 response[name] = value
             response["X-Page-Cache"] = "hit"
+            request.META[CACHED_CONTENT] = content
             return get_conditional_response(request, etag=response.get("ETag"), response=response)
         response = get_response(request)
         if _cacheable_response(request, response):
@@ -101,6 +106,7 @@ def page_cache(get_response):
             }
             _cache().set(key, (response.content, headers), settings.FASCIA_PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
+            request.META[CACHED_CONTENT] = response.content
             return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
 
