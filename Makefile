@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install setup run test test-suite lint format chromium clean bench
+.PHONY: install setup run test test-suite lint format chromium java bench-tools markup clean bench
+BENCH_NPM := bench/node_modules/.installed
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,25 +38,46 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Browser tests drive Debian's Chromium; install it when we may, never skip the tests.
+# Debian packages the browser tests, the markup check and the benchmarks drive: installed
+# when we may (as root), otherwise we say what to install; a test is never skipped for want of one.
+apt_install = { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else \
+	  echo "Fascia needs Debian's $(1): run 'sudo apt-get install $(1)', then make again." >&2; exit 1; \
+	fi; }
+
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
-	    exit 1; \
-	  fi; \
-	fi
+	@test -x /usr/bin/chromium || $(call apt_install,chromium)
+
+java:
+	@command -v java >/dev/null || $(call apt_install,default-jre-headless)
+
+bench-tools: chromium java
+	@test -x /usr/bin/wrk || $(call apt_install,wrk)
+	@test -x /usr/sbin/nginx || $(call apt_install,nginx)
+
+# Lighthouse and the Nu HTML checker, from bench/package-lock.json, into bench/node_modules.
+$(BENCH_NPM): bench/package.json bench/package-lock.json
+	npm ci --prefix bench --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 test-suite: install chromium
 	$(BIN)/pytest
 
-test: lint test-suite
+# The Nu HTML checker on every page type, public and staff (bench/README.md).
+markup: install java $(BENCH_NPM)
+	$(BIN)/python bench/markup.py
+
+test: lint test-suite markup
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static bench/node_modules
 
-# Benchmarks against a fresh app served by gunicorn, on SQLite and PostgreSQL (bench/README.md).
-bench: install
+# Every benchmark against a fresh app served as `make run` serves it (bench/README.md);
+# figures in docs/benchmarks.md.
+bench: install bench-tools $(BENCH_NPM)
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/markup.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/enquiries.py

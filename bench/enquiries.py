@@ -73,8 +73,11 @@ STORED_CODE = (
     "import json; from django.apps import apps; "
     "Enquiry = apps.get_model('enquiries', 'Enquiry'); "
     "Task = apps.get_model('django_tasks_database', 'DBTaskResult'); "
+    "rows = list(Enquiry.objects.values_list('reference', 'name', 'created_at')); "
     "print(json.dumps({"
-    "'references': list(Enquiry.objects.values_list('reference', flat=True)), "
+    "'references': [row[0] for row in rows], "
+    "'names': [row[1] for row in rows], "
+    "'created': [row[2].timestamp() for row in rows], "
     "'spam': Enquiry.objects.filter(status='spam').count(), "
     "'tasks': Task.objects.count()}))"
 )
@@ -305,6 +308,45 @@ def clinic_choices(html: str) -> list[str]:
     return values or ["either"]
 
 
+@dataclass
+class Forms:
+    """Blank forms fetched from the app, each old enough to be posted."""
+
+    fetching: Phase
+    tokens: list[str]
+    clinics: list[str]
+    problems: list[str]
+
+
+def fetch_forms(app: App, count: int, clients: int) -> Forms:
+    """Fetch `count` forms with `clients` threads, then wait until the newest is old enough.
+
+    The app keeps a form sent sooner than FASCIA_ENQUIRY_MIN_SECONDS after it was rendered
+    as spam; waiting is what a person filling the form in does.
+    """
+    min_seconds = float(str(app.query(MIN_SECONDS_CODE)))
+    status, page = app.get(FORM_PATH)
+    if status != 200:
+        raise RuntimeError(f"GET {FORM_PATH} answered {status}")
+    clinics = clinic_choices(page.decode(errors="replace"))
+
+    say(f"[{app.database}] fetching {count} forms with {clients} clients")
+    gets = run_concurrently(app, range(count), clients, fetch_form)
+    fetched: list[Fetched] = gets.results
+    bad_gets = [f for f in fetched if f is None or f.status != 200 or not f.token]
+    if bad_gets:
+        raise RuntimeError(f"{len(bad_gets)} form fetches failed, e.g. {bad_gets[0]}")
+    tokens = [f.token for f in fetched]
+    problems = []
+    if len(set(tokens)) != len(tokens):
+        problems.append(f"{len(tokens) - len(set(tokens))} form tokens were served twice")
+
+    ready_at = max(f.finished_at for f in fetched) + min_seconds + MIN_SECONDS_MARGIN
+    say(f"[{app.database}] waiting {max(0.0, ready_at - time.time()):.1f} s (min. form age)")
+    time.sleep(max(0.0, ready_at - time.time()))
+    return Forms(gets, tokens, clinics, problems)
+
+
 def bench_database(database: str, args: argparse.Namespace, figures: Figures) -> list[str]:
     """Run the benchmark on one fresh app; add its figures; return what went wrong."""
     problems: list[str] = []
@@ -316,28 +358,12 @@ def bench_database(database: str, args: argparse.Namespace, figures: Figures) ->
         keep=args.keep,
         postgres_admin_url=args.postgres_url,
     ) as app:
-        min_seconds = float(str(app.query(MIN_SECONDS_CODE)))
-        status, page = app.get(FORM_PATH)
-        if status != 200:
-            raise RuntimeError(f"GET {FORM_PATH} answered {status}")
-        clinics = clinic_choices(page.decode(errors="replace"))
-
-        forms = forms_needed(args.requests, args.duplicate_every)
-        say(f"[{database}] fetching {forms} forms with {args.clients} clients")
-        gets = run_concurrently(app, range(forms), args.clients, fetch_form)
-        fetched: list[Fetched] = gets.results
-        bad_gets = [f for f in fetched if f is None or f.status != 200 or not f.token]
-        if bad_gets:
-            raise RuntimeError(f"{len(bad_gets)} form fetches failed, e.g. {bad_gets[0]}")
-        tokens = [f.token for f in fetched]
-        if len(set(tokens)) != len(tokens):
-            problems.append(f"{len(tokens) - len(set(tokens))} form tokens were served twice")
-
-        ready_at = max(f.finished_at for f in fetched) + min_seconds + MIN_SECONDS_MARGIN
-        say(f"[{database}] waiting {max(0.0, ready_at - time.time()):.1f} s (min. form age)")
-        time.sleep(max(0.0, ready_at - time.time()))
-
-        posts = plan_posts(tokens, args.requests, args.duplicate_every, clinics, args.seed)
+        forms = fetch_forms(app, forms_needed(args.requests, args.duplicate_every), args.clients)
+        problems += forms.problems
+        gets = forms.fetching
+        posts = plan_posts(
+            forms.tokens, args.requests, args.duplicate_every, forms.clinics, args.seed
+        )
         say(f"[{database}] posting {len(posts)} enquiries with {args.clients} clients")
         run = run_concurrently(app, posts, args.clients, post_form(app.url))
         posted: list[Posted] = [

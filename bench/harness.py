@@ -6,6 +6,9 @@ then starts the Procfile's `web:` command (gunicorn with gunicorn.conf.py) in it
 process group on a free port and waits for /healthz. Leaving the `with` block stops the
 server and removes the directory and the database.
 
+`Browser` reads pages as a browser would, keeping cookies and following redirects, and
+signs in through a login form (`App.create_user` makes someone to sign in as).
+
 `Figures` collects the numbers a benchmark reports and prints them last, one a line:
 `<scope> <name> <value>`.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import http.client
+import http.cookiejar
 import itertools
 import json
 import os
@@ -27,8 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,6 +101,19 @@ def procfile_command(name: str) -> list[str]:
         if process.strip() == name:
             return shlex.split(command)
     raise KeyError(f"no '{name}:' line in {ROOT / 'Procfile'}")
+
+
+def http_get(
+    port: int, path: str, timeout: float = 30, host: str = "127.0.0.1"
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One GET on a new connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def percentile(values: list[float], percent: float) -> float:
@@ -260,6 +281,14 @@ class App:
                 popen.wait()
             self._signal_group(popen, signal.SIGKILL)  # workers left behind, if any
 
+    def kill(self, process: str) -> None:
+        """Kill one process and its whole group at once with SIGKILL, as a crash would.
+
+        Nothing gets a chance to finish or clean up; the process is reaped, and `launch`
+        starts it again with the same command, port, database and var directory.
+        """
+        self.stop(process, signal.SIGKILL)
+
     @staticmethod
     def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -281,13 +310,8 @@ class App:
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
         """One GET on a new connection: (status, body)."""
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
+        status, _headers, body = http_get(self.port, path, timeout=timeout, host=self.host)
+        return status, body
 
     def log_tail(self, process: str = "web", lines: int = 40) -> str:
         path = self.log_path(process)
@@ -341,6 +365,15 @@ class App:
             f".objects.filter(**{filters!r}).count()))"
         )
         return int(str(self.query(code)))
+
+    def create_user(self, username: str, password: str, *, superuser: bool = False) -> None:
+        """A staff member who can sign in to /app/; a superuser can also use the CMS."""
+        method = "create_superuser" if superuser else "create_user"
+        self.query(
+            "import json; from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.{method}({username!r}, password={password!r}, "
+            "is_staff=True); print(json.dumps(True))"
+        )
 
     # Preparation
 
@@ -411,3 +444,78 @@ def _static_copy() -> Path:
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
         _static_copies.append(directory / "static")
     return _static_copies[0]
+
+
+@dataclass
+class Visit:
+    """Where a browser ends up after following redirects: status, address and body."""
+
+    status: int
+    url: str
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+
+class Browser:
+    """Requests to one app that keep cookies and follow redirects, as a browser would.
+
+    Every answer is returned whatever its status, so that error pages can be read too.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.base_url = app.url
+        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(cookies)
+
+    def get(self, path: str) -> Visit:
+        return self._open(path, None)
+
+    def post(self, path: str, fields: dict[str, str]) -> Visit:
+        """Send a form as a browser does (application/x-www-form-urlencoded)."""
+        return self._open(path, urllib.parse.urlencode(fields).encode())
+
+    def sign_in(self, login_path: str, username: str, password: str) -> Visit:
+        """Sign in through a login form (Django's or Wagtail's), CSRF token and all."""
+        form = self.get(login_path)
+        fields = {**hidden_fields(form.text), "username": username, "password": password}
+        visit = self.post(login_path, fields)
+        if urllib.parse.urlsplit(visit.url).path == urllib.parse.urlsplit(login_path).path:
+            raise RuntimeError(f"signing in as {username} at {login_path} failed")
+        return visit
+
+    def _open(self, path: str, data: bytes | None) -> Visit:
+        # Always the app's own http:// address, never a file: or other scheme.
+        request = urllib.request.Request(self.base_url + path, data=data)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return Visit(response.status, response.url, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Visit(error.code, error.url, error.read())
+
+
+class _HiddenInputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        name = values.get("name")
+        if tag == "input" and values.get("type") == "hidden" and name:
+            self.fields.setdefault(name, values.get("value") or "")
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """A page's hidden inputs (CSRF token, form token, `next`), the first of each name."""
+    parser = _HiddenInputs()
+    parser.feed(html)
+    return parser.fields
