@@ -31,7 +31,6 @@ import argparse
 import sys
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,15 +50,13 @@ from enquiries import (
     run_concurrently,
 )
 from harness import (
-    DATABASES,
-    POSTGRES_ADMIN_URL,
     STARTUP_SECONDS,
     App,
     Figures,
     ServerLog,
-    cpu_count,
+    add_app_arguments,
+    run_on_databases,
     say,
-    stop_cleanly_on_sigterm,
 )
 
 # How long a client waits before sending a form again after it got no answer.
@@ -199,14 +196,7 @@ class Sent:
 
 def bench_database(database: str, args: argparse.Namespace, figures: Figures) -> list[str]:
     """Run the benchmark on one fresh app; add its figures; return what went wrong."""
-    with App(
-        database,
-        workers=args.workers,
-        threads=args.threads,
-        env=APP_ENV,
-        keep=args.keep,
-        postgres_admin_url=args.postgres_url,
-    ) as app:
+    with App.from_arguments(database, args, env=APP_ENV) as app:
         forms = fetch_forms(app, args.requests, args.clients)
         posts = plan_posts(forms.tokens, args.requests, 0, forms.clinics, args.seed)
         progress = Progress()
@@ -379,7 +369,7 @@ def cut_off_but_stored(sent: list[Sent], kills: list[Kill], created: dict[str, f
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    add_app_arguments(parser)
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument(
         "--requests", type=int, default=1200, help="distinct enquiries to send (1200)"
@@ -398,21 +388,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="kill the server N times, spread from --kill-after to the end of the run (1)",
     )
-    parser.add_argument(
-        "--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; default 2 x CPUs + 1)"
-    )
-    parser.add_argument(
-        "--threads", type=int, help="threads per gunicorn worker (GUNICORN_THREADS; default 4)"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="seed for the posted data (1)")
-    parser.add_argument(
-        "--postgres-url",
-        default=POSTGRES_ADMIN_URL,
-        help="a database to connect to to create and drop the benchmark's database",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the var directory and database after the run"
-    )
     args = parser.parse_args(argv)
     for name in ("clients", "requests", "kills"):
         if getattr(args, name) < 1:
@@ -423,28 +398,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    stop_cleanly_on_sigterm()
-    databases = DATABASES if args.database == "both" else (args.database,)
-    figures = Figures()
-    figures.add("machine", "nproc", cpu_count())
-    figures.add("machine", "python", sys.version.split()[0])
-    problems: dict[str, list[str]] = {}
-    for database in databases:
-        try:
-            problems[database] = bench_database(database, args, figures)
-        except Exception as error:
-            say(traceback.format_exc())
-            first_line = str(error).splitlines()[0] if str(error) else repr(error)
-            problems[database] = [f"the benchmark could not run: {first_line}"]
-            figures.add(database, VERDICT, False)
-    for database, found in problems.items():
-        for problem in found:
-            say(f"[{database}] PROBLEM: {problem}")
-    figures.print()
-    verdict = all(value == "yes" for _, name, value in figures.rows if name == VERDICT)
-    print(f"every acknowledged enquiry stored once: {'yes' if verdict else 'no'}", flush=True)
-    return 0 if verdict and not any(problems.values()) else 1
+    return run_on_databases(
+        parse_args(argv), bench_database, VERDICT, "every acknowledged enquiry stored once"
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import re
 import sys
 import threading
 import time
-import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,15 +34,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from harness import (
-    DATABASES,
-    POSTGRES_ADMIN_URL,
     App,
     Figures,
     ServerLog,
-    cpu_count,
+    add_app_arguments,
     percentile,
+    run_on_databases,
     say,
-    stop_cleanly_on_sigterm,
 )
 
 # Every client of the benchmark comes from 127.0.0.1, which the app would otherwise allow
@@ -350,14 +347,7 @@ def fetch_forms(app: App, count: int, clients: int) -> Forms:
 def bench_database(database: str, args: argparse.Namespace, figures: Figures) -> list[str]:
     """Run the benchmark on one fresh app; add its figures; return what went wrong."""
     problems: list[str] = []
-    with App(
-        database,
-        workers=args.workers,
-        threads=args.threads,
-        env=APP_ENV,
-        keep=args.keep,
-        postgres_admin_url=args.postgres_url,
-    ) as app:
+    with App.from_arguments(database, args, env=APP_ENV) as app:
         forms = fetch_forms(app, forms_needed(args.requests, args.duplicate_every), args.clients)
         problems += forms.problems
         gets = forms.fetching
@@ -489,30 +479,15 @@ def report(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    add_app_arguments(parser)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (16)")
     parser.add_argument("--requests", type=int, default=1000, help="posts in all (1000)")
-    parser.add_argument(
-        "--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; default 2 x CPUs + 1)"
-    )
-    parser.add_argument(
-        "--threads", type=int, help="threads per gunicorn worker (GUNICORN_THREADS; default 4)"
-    )
     parser.add_argument(
         "--duplicate-every",
         type=int,
         default=10,
         metavar="N",
         help="every Nth post re-sends a recent form with the same data (10; 0: none)",
-    )
-    parser.add_argument("--seed", type=int, default=1, help="seed for the posted data (1)")
-    parser.add_argument(
-        "--postgres-url",
-        default=POSTGRES_ADMIN_URL,
-        help="a database to connect to to create and drop the benchmark's database",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the var directory and database after the run"
     )
     args = parser.parse_args(argv)
     for name in ("clients", "requests"):
@@ -522,30 +497,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    stop_cleanly_on_sigterm()
-    databases = DATABASES if args.database == "both" else (args.database,)
-    figures = Figures()
-    figures.add("machine", "nproc", cpu_count())
-    figures.add("machine", "python", sys.version.split()[0])
-    problems: dict[str, list[str]] = {}
-    for database in databases:
-        try:
-            problems[database] = bench_database(database, args, figures)
-        except Exception as error:
-            say(traceback.format_exc())
-            first_line = str(error).splitlines()[0] if str(error) else repr(error)
-            problems[database] = [f"the benchmark could not run: {first_line}"]
-            figures.add(database, "stored_equals_confirmations", False)
-    for database, found in problems.items():
-        for problem in found:
-            say(f"[{database}] PROBLEM: {problem}")
-    figures.print()
-    verdict = all(
-        value == "yes" for _, name, value in figures.rows if name == "stored_equals_confirmations"
+    return run_on_databases(
+        parse_args(argv), bench_database, "stored_equals_confirmations", "stored == confirmations"
     )
-    print(f"stored == confirmations: {'yes' if verdict else 'no'}", flush=True)
-    return 0 if verdict and not any(problems.values()) else 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ signs in through a login form (`App.create_user` makes someone to sign in as).
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import contextlib
 import http.client
@@ -31,10 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -170,6 +173,57 @@ class Figures:
             print(f"{scope} {name} {text}", flush=True)
 
 
+def add_app_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that runs on a fresh app for each database."""
+    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; default 2 x CPUs + 1)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per gunicorn worker (GUNICORN_THREADS; default 4)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed for the posted data (1)")
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_ADMIN_URL,
+        help="a database to connect to to create and drop the benchmark's database",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the var directory and database after the run"
+    )
+
+
+def run_on_databases(
+    args: argparse.Namespace,
+    bench_database: Callable[[str, argparse.Namespace, Figures], list[str]],
+    verdict: str,
+    claim: str,
+) -> int:
+    """Run `bench_database` for each database of `--database`, print the figures, then
+    `<claim>: yes` when every run's `verdict` figure is yes; the exit status."""
+    stop_cleanly_on_sigterm()
+    databases = DATABASES if args.database == "both" else (args.database,)
+    figures = Figures()
+    figures.add("machine", "nproc", cpu_count())
+    figures.add("machine", "python", sys.version.split()[0])
+    problems: dict[str, list[str]] = {}
+    for database in databases:
+        try:
+            problems[database] = bench_database(database, args, figures)
+        except Exception as error:
+            say(traceback.format_exc())
+            first_line = str(error).splitlines()[0] if str(error) else repr(error)
+            problems[database] = [f"the benchmark could not run: {first_line}"]
+            figures.add(database, verdict, False)
+    for database, found in problems.items():
+        for problem in found:
+            say(f"[{database}] PROBLEM: {problem}")
+    figures.print()
+    passed = all(value == "yes" for _, name, value in figures.rows if name == verdict)
+    print(f"{claim}: {'yes' if passed else 'no'}", flush=True)
+    return 0 if passed and not any(problems.values()) else 1
+
+
 class App:
     """A fresh Fascia instance served by gunicorn; use it as a context manager."""
 
@@ -200,6 +254,20 @@ class App:
         self.database_created = False
         self.env: dict[str, str] = {}
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    @classmethod
+    def from_arguments(
+        cls, database: str, args: argparse.Namespace, env: dict[str, str] | None = None
+    ) -> App:
+        """An instance configured by the options of `add_app_arguments`."""
+        return cls(
+            database,
+            workers=args.workers,
+            threads=args.threads,
+            env=env,
+            keep=args.keep,
+            postgres_admin_url=args.postgres_url,
+        )
 
     @property
     def url(self) -> str:
