@@ -61,6 +61,7 @@ from harness import (
     say,
     stop_cleanly_on_sigterm,
 )
+from pages import page_paths
 
 WSGI_APPLICATION = "fascia.wsgi"
 WRK_SCRIPT = ROOT / "bench" / "load.lua"
@@ -89,14 +90,6 @@ http {{
     }}
 }}
 """
-TREATMENT_URL_CODE = (
-    "import json; from fascia.website.models import TreatmentPage; "
-    "print(json.dumps(TreatmentPage.objects.live().first().url))"
-)
-ENQUIRY_COUNT_CODE = (
-    "import json; from django.apps import apps; "
-    "print(json.dumps(apps.get_model('enquiries', 'Enquiry').objects.count()))"
-)
 RATIOS = (
     ("treatment_to_ceiling", "treatment", "ceiling"),
     ("gunicorn_floor_to_ceiling", "gunicorn_floor", "ceiling"),
@@ -321,7 +314,7 @@ def bench(args: argparse.Namespace, figures: Figures) -> int:
         figures.add("config", "wrk_threads", args.threads)
         figures.add("config", "wrk_connections", args.connections)
         figures.add("config", "seconds", args.seconds)
-        path = str(app.query(TREATMENT_URL_CODE))
+        path = page_paths(app, ["treatment"])["treatment"]
         page = first_visit(app, path)
         figures.add("config", "page", path)
         figures.add("config", "page_bytes", len(page.body))
@@ -344,7 +337,7 @@ def bench(args: argparse.Namespace, figures: Figures) -> int:
             runs["gunicorn_floor"] = measure(url, args)
 
         say("(c) enquiry posts to Fascia")
-        before = int(str(app.query(ENQUIRY_COUNT_CODE)))
+        before = app.count_rows("enquiries", "Enquiry")
         post_env = {
             "FASCIA_LOAD_BODY": enquiry_body(app),
             "FASCIA_LOAD_ORIGIN": app.url,
@@ -353,7 +346,7 @@ def bench(args: argparse.Namespace, figures: Figures) -> int:
         # A form sent sooner than this after it was rendered is kept as spam.
         time.sleep(float(str(app.query(MIN_SECONDS_CODE))) + MIN_SECONDS_MARGIN)
         runs["enquiry"] = measure(app.url + FORM_PATH, args, env=post_env)
-        stored = int(str(app.query(ENQUIRY_COUNT_CODE))) - before
+        stored = app.count_rows("enquiries", "Enquiry") - before
         log = app.server_log()
 
     for scope, run in runs.items():

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from enquiries import FORM_PATH, RECEIVED
 from harness import App, Browser, Figures, Visit, hidden_fields, say, stop_cleanly_on_sigterm
 
 BENCH = Path(__file__).resolve().parent
@@ -48,10 +49,8 @@ VNU_SECONDS = 300
 GROUPS = ("public", "staff", "cms")
 # Enquiries are confirmed at once, and a number's second enquiry is refused (429).
 APP_ENV = {"FASCIA_ENQUIRY_MIN_SECONDS": "0", "FASCIA_ENQUIRY_PHONE_LIMIT": "1"}
-FORM_PATH = "/enquire/"
 PHONE = "+91 89510 47001"
 TOO_SHORT_PHONE = "89510 470"
-RECEIVED = re.compile(r"/enquire/received/([A-Z0-9]+)/$")
 CMS_PAGES = {
     "dashboard": "/cms/",
     "clinic settings": "/cms/settings/website/clinicsettings/",

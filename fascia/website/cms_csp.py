@@ -58,8 +58,6 @@ def inline_calls_as_data(get_response):
             and not response.streaming
         ):
             response.content = rewrite_inline_calls(response.content.decode(response.charset))
-            if response.has_header("Content-Length"):
-                response["Content-Length"] = str(len(response.content))
         return response
 
     return middleware
