@@ -2,12 +2,20 @@
 
 Nothing in this package imports Django; it is the clinical core the Django apps call.
 
-    pathway = load_pathway(DEFINITIONS_DIR / "piriformis-dry-needling.yaml")
+    pathway = REGISTRY.current("piriformis-dry-needling")   # or .get(id, version, sha256=…)
     decision = triage(pathway, {"saddle_numbness": True, ...})
     decision.outcome   # TriageOutcome.EMERGENCY_REFERRAL
 """
 
-from fascia.pathways.answers import AnswerError
+from fascia.pathways.answers import (
+    AnswerError,
+    FormValue,
+    JSONAnswer,
+    answers_from_form,
+    answers_from_json,
+    answers_to_form,
+    answers_to_json,
+)
 from fascia.pathways.check import (
     DEFINITIONS_DIR,
     CheckResult,
@@ -19,8 +27,10 @@ from fascia.pathways.check import (
 )
 from fascia.pathways.consistency import Problem
 from fascia.pathways.decision import Decision, FiredRule
+from fascia.pathways.fit import FitAssessment, FitFinding, FitStatus
 from fascia.pathways.followup import follow_up_outcome
 from fascia.pathways.measures import Change, ScoreError, change, score, score_range
+from fascia.pathways.messages import ENGLISH, Message, message, render
 from fascia.pathways.models import (
     CLINIC_POLICY,
     GroupKind,
@@ -39,13 +49,22 @@ from fascia.pathways.progress import (
     ReviewFlag,
     progress,
 )
+from fascia.pathways.registry import (
+    REGISTRY,
+    PathwayFile,
+    PathwayMismatch,
+    Registry,
+    UnknownPathway,
+)
 from fascia.pathways.rules import AnswerValue, Condition, holds
 from fascia.pathways.session import NeedleCounts, SessionCheck, SessionProblem, validate_session
-from fascia.pathways.triage import triage, visible_questions
+from fascia.pathways.triage import TriageDecision, triage, visible_questions
 
 __all__ = [
     "CLINIC_POLICY",
     "DEFINITIONS_DIR",
+    "ENGLISH",
+    "REGISTRY",
     "AnswerError",
     "AnswerValue",
     "Change",
@@ -53,24 +72,39 @@ __all__ = [
     "Condition",
     "Decision",
     "FiredRule",
+    "FitAssessment",
+    "FitFinding",
+    "FitStatus",
+    "FormValue",
     "GroupKind",
+    "JSONAnswer",
     "Measure",
     "MeasureKind",
     "MeasureProgress",
+    "Message",
     "NeedleCounts",
     "Pathway",
     "PathwayError",
+    "PathwayFile",
+    "PathwayMismatch",
     "Problem",
     "Progress",
     "Question",
     "QuestionType",
+    "Registry",
     "Respondent",
     "ResponderStatus",
     "ReviewFlag",
     "ScoreError",
     "SessionCheck",
     "SessionProblem",
+    "TriageDecision",
     "TriageOutcome",
+    "UnknownPathway",
+    "answers_from_form",
+    "answers_from_json",
+    "answers_to_form",
+    "answers_to_json",
     "change",
     "check_data",
     "check_file",
@@ -78,7 +112,9 @@ __all__ = [
     "follow_up_outcome",
     "holds",
     "load_pathway",
+    "message",
     "progress",
+    "render",
     "score",
     "score_range",
     "triage",

@@ -26,6 +26,7 @@ from fascia.pathways.models import (
     Measure,
     MeasureKind,
     Pathway,
+    PointsElsewhere,
     Question,
     QuestionType,
     Respondent,
@@ -74,6 +75,7 @@ def consistency_problems(pathway: Pathway) -> list[Problem]:
         (f"triage.{label('rules', i, rule)}", rule) for i, rule in enumerate(pathway.triage.rules)
     ]
     problems += _question_set_problems(screening, triage)
+    problems += _fit_problems(pathway)
     follow_up = pathway.follow_up
     problems += _question_set_problems(
         [(f"follow_up.{label('questions', i, q)}", q) for i, q in enumerate(follow_up.questions)],
@@ -81,6 +83,7 @@ def consistency_problems(pathway: Pathway) -> list[Problem]:
     )
     problems += _message_problems(pathway)
     problems += _follow_up_problems(pathway)
+    problems += _muscle_problems(pathway)
     for i, measure in enumerate(pathway.measures):
         problems += _measure_problems(measure, label("measures", i, measure))
     problems += _plan_problems(pathway)
@@ -127,9 +130,12 @@ def _duplicate_problems(pathway: Pathway) -> list[Problem]:
     return problems
 
 
-def _triage_verdicts(pathway: Pathway) -> list[TriageVerdict]:
+def _triage_verdicts(pathway: Pathway) -> list[TriageVerdict | PointsElsewhere]:
     t = pathway.triage
-    return [t.when_nothing_fires, t.when_incomplete, *t.rules]
+    fit: list[TriageVerdict | PointsElsewhere] = []
+    if pathway.fit is not None:
+        fit = [pathway.fit.when_not_fitting, *pathway.fit.points_elsewhere]
+    return [t.when_nothing_fires, t.when_incomplete, *t.rules, *fit]
 
 
 def _follow_up_verdicts(pathway: Pathway) -> list[FollowUpVerdict]:
@@ -328,6 +334,8 @@ def _message_problems(pathway: Pathway) -> Iterator[Problem]:
         ("follow_up.when_incomplete", f.when_incomplete),
         *((f"follow_up.{label('rules', i, r)}", r) for i, r in enumerate(f.rules)),
     ]
+    if pathway.fit is not None:
+        verdicts.append(("fit.when_not_fitting", pathway.fit.when_not_fitting))
     for path, verdict in verdicts:
         for field in ("patient_message", "staff_message"):
             if not getattr(verdict, field).strip():
@@ -399,6 +407,12 @@ def _measure_problems(m: Measure, path: str) -> Iterator[Problem]:
         )
     if threshold is not None and threshold.absolute is None and threshold.percent is None:
         yield Problem(f"{path}.meaningful_change", "give an absolute or a percent threshold")
+    if threshold is not None and threshold.percent and not threshold.minimal_detectable_change:
+        yield Problem(
+            f"{path}.meaningful_change.minimal_detectable_change",
+            "a percent threshold needs a minimal detectable change, so that a small change "
+            "from a low baseline is not called meaningful",
+        )
     for i, anchor in enumerate(m.anchors):
         if anchor.value < m.min or (m.max is not None and anchor.value > m.max):
             yield Problem(f"{path}.anchors[{i}]", f"anchor {anchor.value} is outside the range")
@@ -422,3 +436,54 @@ def _plan_problems(pathway: Pathway) -> Iterator[Problem]:
                     f"care_plan.{label('components', i, component)}.exercises[{j}]",
                     f"unknown exercise '{exercise_id}'",
                 )
+
+
+def _fit_problems(pathway: Pathway) -> Iterator[Problem]:
+    fit = pathway.fit
+    if fit is None:
+        return
+    questions = {q.id: q for q in pathway.screening_questions}
+    for i, feature in enumerate(fit.features):
+        question = questions.get(feature)
+        if question is None:
+            yield Problem(f"fit.features[{i}]", f"unknown screening question '{feature}'")
+        elif question.type is not QuestionType.YES_NO:
+            yield Problem(
+                f"fit.features[{i}]",
+                f"a feature is a yes/no question; '{feature}' is {question.type}",
+            )
+    if len(set(fit.features)) != len(fit.features):
+        yield Problem("fit.features", "a feature is listed twice")
+    for i, feature in enumerate(fit.required_features):
+        if feature not in fit.features:
+            yield Problem(f"fit.required_features[{i}]", f"'{feature}' is not one of the features")
+    if fit.fits_with_at_least > len(fit.features):
+        yield Problem(
+            "fit.fits_with_at_least",
+            f"{fit.fits_with_at_least} is more than the {len(fit.features)} features listed",
+        )
+    domains = {
+        q.id: _domain(q, _mentioned_values([p.when for p in fit.points_elsewhere]))
+        for q in questions.values()
+    }
+    for i, finding in enumerate(fit.points_elsewhere):
+        path = f"fit.{label('points_elsewhere', i, finding)}.when"
+        found = list(_condition_problems(finding.when, path, questions, None))
+        yield from found
+        if not found and not _can_hold(finding.when, domains):
+            yield Problem(path, "this finding can never hold")
+
+
+def _muscle_problems(pathway: Pathway) -> Iterator[Problem]:
+    asked = {q.id for q in pathway.follow_up.questions}
+    in_checks = {q for check in pathway.follow_up.checks for q in check.questions}
+    for i, muscle in enumerate(pathway.session.muscles):
+        for j, caution in enumerate(muscle.cautions):
+            for k, question_id in enumerate(caution.ask_after_needling):
+                path = (
+                    f"session.{label('muscles', i, muscle)}.cautions[{j}].ask_after_needling[{k}]"
+                )
+                if question_id not in asked:
+                    yield Problem(path, f"unknown follow-up question '{question_id}'")
+                elif question_id not in in_checks:
+                    yield Problem(path, f"'{question_id}' is not asked in any follow-up check")

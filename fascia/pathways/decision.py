@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from fascia.pathways.answers import normalise_answers, shown
+from fascia.pathways.messages import Message
 from fascia.pathways.models import (
     FollowUpRule,
     FollowUpVerdict,
@@ -22,21 +23,30 @@ Rule = TriageRule | FollowUpRule
 
 @dataclass(frozen=True)
 class FiredRule:
-    """A rule (or a standing verdict) that applies, with what to tell the patient and staff."""
+    """A rule (or a standing verdict) that applies, with what to tell the patient and staff.
+
+    The messages are the file's English texts, coded by where they are written, such as
+    `triage.rf-cauda-equina.patient_message` (see `fascia.pathways.messages`).
+    """
 
     id: str
     outcome: str
-    patient_message: str
-    staff_message: str
+    patient_message: Message
+    staff_message: Message
     sources: tuple[str, ...]
 
     @classmethod
     def of(cls, verdict: Verdict) -> FiredRule:
+        section = "triage" if isinstance(verdict, TriageVerdict) else "follow_up"
         return cls(
             id=verdict.id,
             outcome=str(verdict.outcome),
-            patient_message=verdict.patient_message,
-            staff_message=verdict.staff_message,
+            patient_message=Message(
+                f"{section}.{verdict.id}.patient_message", {}, verdict.patient_message
+            ),
+            staff_message=Message(
+                f"{section}.{verdict.id}.staff_message", {}, verdict.staff_message
+            ),
             sources=verdict.sources,
         )
 

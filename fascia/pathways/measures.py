@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from typing_extensions import TypeIs
 
@@ -33,7 +33,8 @@ class Change:
     baseline (None when the baseline is 0). `improvement` has the sign turned so
     that a positive value is better, whatever the measure's direction. `meaningful`
     says whether the size of the change, in either direction, reaches the measure's
-    meaningful-change threshold (always False when the measure has none).
+    meaningful-change threshold (always False when the measure has none, and when the
+    change is smaller than the measure's minimal detectable change).
     """
 
     measure_id: str
@@ -95,7 +96,10 @@ def change(measure: Measure, baseline: Number, latest: Number) -> Change:
 
 
 def as_score(measure: Measure, value: Number, what: str = "score") -> Decimal:
-    """A score already computed, checked to lie within the measure's range."""
+    """A score already computed, refused (ScoreError) when `score` could never give it.
+
+    So an NPRS of 7.5 or a LEFS total of 40.5 never decides whether someone responds.
+    """
     if not _is_number(value):
         raise ScoreError(f"{measure.abbreviation} {what}: expected a number, got {value!r}")
     number = to_decimal(value)
@@ -104,7 +108,41 @@ def as_score(measure: Measure, value: Number, what: str = "score") -> Decimal:
         raise ScoreError(
             f"{measure.abbreviation} {what}: {value!r} is outside {_span(low, high, measure)}"
         )
+    if not _could_be_scored(measure, number):
+        raise ScoreError(
+            f"{measure.abbreviation} {what}: {value!r} is not a score this measure can give "
+            f"({_possible_scores(measure)})"
+        )
     return number
+
+
+def _could_be_scored(measure: Measure, number: Decimal) -> bool:
+    """Whether `score` can return this number (the range is already checked)."""
+    if not measure.whole_number:
+        return True
+    if measure.kind is not MeasureKind.ITEM_MEAN:
+        # One whole-number rating, or a sum of whole-number ratings, is a whole number.
+        return number == number.to_integral_value()
+    chosen = measure.patient_chosen_items
+    if chosen is None:
+        return False
+    step = Decimal(1).scaleb(-measure.decimals)
+    if number != number.quantize(step):
+        return False
+    # A mean of n whole ratings, rounded: some whole total near number * n must give it.
+    for count in range(chosen.min_count, chosen.max_count + 1):
+        near = (number * count).to_integral_value(ROUND_FLOOR)
+        for total in (near - 1, near, near + 1, near + 2):
+            mean = (total / count).quantize(step, rounding=ROUND_HALF_UP)
+            if mean == number:
+                return True
+    return False
+
+
+def _possible_scores(measure: Measure) -> str:
+    if measure.kind is MeasureKind.ITEM_MEAN:
+        return f"a mean of whole-number ratings, to {measure.decimals} decimal places"
+    return "a whole number"
 
 
 def _meaningful(measure: Measure, baseline: Decimal, absolute: Decimal) -> bool:
@@ -112,13 +150,16 @@ def _meaningful(measure: Measure, baseline: Decimal, absolute: Decimal) -> bool:
     if threshold is None:
         return False
     size = abs(absolute)
-    if threshold.absolute is not None and size >= threshold.absolute:
+    detectable = threshold.minimal_detectable_change
+    if detectable is not None and size < detectable.value:
+        return False  # within measurement error, whatever the percentage
+    if threshold.absolute is not None and size >= threshold.absolute.value:
         return True
     # Compare without rounding: |change| / |baseline| >= percent / 100.
     return (
         threshold.percent is not None
         and baseline != 0
-        and size * 100 >= threshold.percent * abs(baseline)
+        and size * 100 >= threshold.percent.value * abs(baseline)
     )
 
 

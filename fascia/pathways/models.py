@@ -138,6 +138,33 @@ class Triage(Strict):
     rules: tuple[TriageRule, ...] = Field(min_length=1)
 
 
+class PointsElsewhere(Strict):
+    """A finding that points to another cause, to examine before this pathway's diagnosis."""
+
+    id: Id
+    when: Condition
+    clinician: Text
+    sources: Sources
+
+
+class Fit(Strict):
+    """Does the picture fit the pathway's condition? Asked apart from safety (see `triage`).
+
+    Each feature is a yes/no screening question. The picture fits when every required
+    feature is present, at least `fits_with_at_least` features are present and no
+    finding points elsewhere. It does not fit when a required feature is absent, a
+    finding points elsewhere, or too few features can still be present.
+    """
+
+    title: Text
+    features: tuple[str, ...] = Field(min_length=1)
+    required_features: tuple[str, ...] = ()
+    fits_with_at_least: int = Field(ge=1)
+    sources: Sources
+    points_elsewhere: tuple[PointsElsewhere, ...] = ()
+    when_not_fitting: TriageVerdict
+
+
 class Accuracy(Strict):
     sensitivity: Decimal | None = Field(default=None, ge=0, le=1)
     specificity: Decimal | None = Field(default=None, ge=0, le=1)
@@ -203,14 +230,25 @@ class PatientChosenItems(Strict):
     note: str = ""
 
 
-class MeaningfulChange(Strict):
-    """A change is meaningful when it reaches the absolute OR the percentage threshold."""
+class Threshold(Strict):
+    """One threshold of a measure, with the sources it comes from."""
 
-    absolute: Decimal | None = Field(default=None, gt=0)
-    percent: Decimal | None = Field(default=None, gt=0)
+    value: Decimal = Field(gt=0)
+    sources: Sources
+
+
+class MeaningfulChange(Strict):
+    """A change is meaningful when it reaches the absolute OR the percentage threshold.
+
+    A change smaller than the minimal detectable change (measurement error) is never
+    meaningful, in either direction, whatever its percentage of a low baseline.
+    """
+
+    absolute: Threshold | None = None
+    percent: Threshold | None = None
+    minimal_detectable_change: Threshold | None = None
     confirmed: bool = True
     note: str = ""
-    sources: Sources
 
 
 class Measure(Strict):
@@ -245,6 +283,8 @@ class SessionStep(Strict):
 class Caution(Strict):
     text: Text
     sources: Sources
+    ask_after_needling: tuple[str, ...] = ()
+    """Follow-up questions asked only when this muscle was needled (ids of follow-up questions)."""
 
 
 class Muscle(Strict):
@@ -270,6 +310,7 @@ class FollowUpCheck(Strict):
     after_hours: int = Field(gt=0)
     title: Text
     questions: tuple[str, ...] = Field(min_length=1)
+    sources: Sources
 
 
 class FollowUpVerdict(Strict):
@@ -343,6 +384,8 @@ class Exercise(Strict):
     category: ExerciseCategory
     purpose: Text
     steps: tuple[Text, ...] = Field(min_length=1)
+    sources: Sources
+    """Where the steps, progressions and cautions come from (the dosage names its own)."""
     dosage: Dosage
     progressions: tuple[Text, ...] = ()
     cautions: tuple[Text, ...] = ()
@@ -382,6 +425,7 @@ class Pathway(Strict):
     sources: tuple[Source, ...] = Field(min_length=1)
     screening: tuple[ScreeningGroup, ...] = Field(min_length=1)
     triage: Triage
+    fit: Fit | None = None
     examination: Examination
     measures: tuple[Measure, ...] = Field(min_length=1)
     session: SessionProtocol

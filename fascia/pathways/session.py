@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fascia.pathways.messages import Message, message
 from fascia.pathways.models import Pathway
 
 
@@ -23,8 +24,10 @@ class NeedleCounts:
 
 @dataclass(frozen=True)
 class SessionProblem:
+    """One problem: `code` names its kind, `message` says it (code, params, English text)."""
+
     code: str
-    message: str
+    message: Message
     step: str | None = None
     blocking: bool = True
 
@@ -55,20 +58,22 @@ def validate_session(
         if step_id not in steps:
             problems.append(
                 SessionProblem(
-                    "unknown-step", f"'{step_id}' is not a step of this protocol.", step_id
+                    "unknown-step", message("session.unknown-step", step=step_id), step_id
                 )
             )
         elif not isinstance(done, bool):
             problems.append(
                 SessionProblem(
-                    "not-yes-or-no", f"'{step_id}' must be recorded as done or not done.", step_id
+                    "not-yes-or-no", message("session.not-yes-or-no", step=step_id), step_id
                 )
             )
     for step in protocol.steps:
         if step.required and checklist.get(step.id) is not True:
             problems.append(
                 SessionProblem(
-                    "required-step-missing", f"Required step not done: {step.title}.", step.id
+                    "required-step-missing",
+                    message("session.required-step-missing", step=step.id, title=step.title),
+                    step.id,
                 )
             )
     problems.extend(_count_problems(pathway, needle_counts))
@@ -77,31 +82,21 @@ def validate_session(
 
 def _count_problems(pathway: Pathway, counts: NeedleCounts) -> list[SessionProblem]:
     problems: list[SessionProblem] = []
-    for name, value in (("counted in", counts.counted_in), ("counted out", counts.counted_out)):
+    for code, value in (("in", counts.counted_in), ("out", counts.counted_out)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(
-                SessionProblem("bad-count", f"Needles {name} must be a whole number of 0 or more.")
-            )
+            problems.append(SessionProblem("bad-count", message(f"session.bad-count-{code}")))
     if problems:
         return problems
-    missing = counts.counted_in - counts.counted_out
-    if missing > 0:
+    if counts.counted_in != counts.counted_out:
+        code = "missing" if counts.counted_in > counts.counted_out else "extra"
         problems.append(
             SessionProblem(
                 "needle-count-mismatch",
-                f"{counts.counted_in} needles were counted in but only {counts.counted_out} "
-                f"counted out: {missing} needle{'s' if missing > 1 else ''} may still be in "
-                "the patient. Check the patient, the couch and the floor before the patient "
-                "leaves, and record what you find.",
-            )
-        )
-    elif missing < 0:
-        problems.append(
-            SessionProblem(
-                "needle-count-mismatch",
-                f"{counts.counted_out} needles were counted out but only {counts.counted_in} "
-                "counted in: the count is wrong. Recount, check the patient, "
-                "and correct the record.",
+                message(
+                    f"session.needles-{code}",
+                    counted_in=counts.counted_in,
+                    counted_out=counts.counted_out,
+                ),
             )
         )
     muscles = {m.id for m in pathway.session.muscles}
@@ -109,14 +104,12 @@ def _count_problems(pathway: Pathway, counts: NeedleCounts) -> list[SessionProbl
         if muscle_id not in muscles:
             problems.append(
                 SessionProblem(
-                    "unknown-muscle", f"'{muscle_id}' is not a muscle this pathway allows needling."
+                    "unknown-muscle", message("session.unknown-muscle", muscle=muscle_id)
                 )
             )
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             problems.append(
-                SessionProblem(
-                    "bad-count", f"Needles in '{muscle_id}' must be a whole number of 0 or more."
-                )
+                SessionProblem("bad-count", message("session.bad-muscle-count", muscle=muscle_id))
             )
     if not problems and counts.by_muscle:
         total = sum(counts.by_muscle.values())
@@ -124,8 +117,9 @@ def _count_problems(pathway: Pathway, counts: NeedleCounts) -> list[SessionProbl
             problems.append(
                 SessionProblem(
                     "muscle-total-mismatch",
-                    f"Needles recorded per muscle add up to {total}, but {counts.counted_in} "
-                    "were counted in. Correct the record.",
+                    message(
+                        "session.muscle-total-mismatch", total=total, counted_in=counts.counted_in
+                    ),
                 )
             )
     return problems

@@ -1,16 +1,17 @@
 """`manage.py check_pathway [FILE ...]`: check pathway files like `python -m fascia.pathways check`.
 
-With no files, checks every `*.yaml` in `fascia/pathways/definitions/`.
+With no files, checks every pathway the registry holds: each `*.yaml` under
+`fascia/pathways/definitions/`, superseded versions included, and that no two files
+share an id and version.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fascia.pathways import DEFINITIONS_DIR, check_file
+from fascia.pathways import REGISTRY, CheckResult, check_file
 
 
 class Command(BaseCommand):
@@ -22,12 +23,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        files = [Path(f) for f in options["files"]] or sorted(DEFINITIONS_DIR.glob("*.yaml"))
-        if not files:
-            raise CommandError(f"No pathway files found in {DEFINITIONS_DIR}.")
+        results: list[CheckResult] = [check_file(f) for f in options["files"]] or REGISTRY.check()
+        if not results:
+            folders = ", ".join(str(f) for f in REGISTRY.folders)
+            raise CommandError(f"No pathway files found in {folders}.")
         problems = 0
-        for file in files:
-            result = check_file(file)
+        for result in results:
             problems += len(result.problems) or (0 if result.ok else 1)
             for line in result.lines():
                 self.stdout.write(line)

@@ -196,7 +196,85 @@ BROKEN: list[tuple[str, Edit, str]] = [
         lambda d: _set(rules(d)[0], "id", "Flag Arm"),
         "triage.rules[0] (Flag Arm).id: String should match pattern",
     ),
+    (
+        "percent threshold without a minimal detectable change",
+        lambda d: d["measures"][0]["meaningful_change"].pop("minimal_detectable_change"),
+        "measures[0] (nprs).meaningful_change.minimal_detectable_change: a percent threshold",
+    ),
+    (
+        "threshold without sources",
+        lambda d: d["measures"][1]["meaningful_change"]["absolute"].pop("sources"),
+        "measures[1] (ndemo).meaningful_change.absolute.sources: required key is missing",
+    ),
+    (
+        "follow-up check without sources",
+        lambda d: d["follow_up"]["checks"][0].pop("sources"),
+        "follow_up.checks[0] (next_day).sources: required key is missing",
+    ),
+    (
+        "exercise steps without sources",
+        lambda d: d["exercises"][0].pop("sources"),
+        "exercises[0] (chin_tuck).sources: required key is missing",
+    ),
+    (
+        "caution asking an unknown follow-up question",
+        lambda d: _set(
+            d["session"]["muscles"][0]["cautions"][0], "ask_after_needling", ["chest_pain"]
+        ),
+        "session.muscles[0] (upper_trapezius).cautions[0].ask_after_needling[0]: "
+        "unknown follow-up question 'chest_pain'",
+    ),
+    (
+        "fit naming an unknown feature",
+        lambda d: _set(d, "fit", _fit(features=["neck_pain", "arm_pain"])),
+        "fit.features[1]: unknown screening question 'arm_pain'",
+    ),
+    (
+        "fit feature that is not a yes/no question",
+        lambda d: _set(d, "fit", _fit(features=["pain_level"])),
+        "fit.features[0]: a feature is a yes/no question; 'pain_level' is scale_0_10",
+    ),
+    (
+        "fit needing more features than it lists",
+        lambda d: _set(d, "fit", _fit(fits_with_at_least=2)),
+        "fit.fits_with_at_least: 2 is more than the 1 features listed",
+    ),
+    (
+        "fit finding that reads an unknown question",
+        lambda d: _set(
+            d,
+            "fit",
+            _fit(
+                points_elsewhere=[
+                    {
+                        "id": "arm",
+                        "when": {"answer": "arm_pain", "is": True},
+                        "clinician": "Arm pain.",
+                        "sources": ["made-up"],
+                    }
+                ]
+            ),
+        ),
+        "fit.points_elsewhere[0] (arm).when.answer: unknown question 'arm_pain'",
+    ),
 ]
+
+
+def _fit(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "Does it fit?",
+        "features": ["neck_pain"],
+        "fits_with_at_least": 1,
+        "sources": ["made-up"],
+        "when_not_fitting": {
+            "id": "no-fit",
+            "outcome": "clinician_review",
+            "patient_message": "We will examine you.",
+            "staff_message": "Does not fit.",
+            "sources": ["made-up"],
+        },
+        **overrides,
+    }
 
 
 class TestBrokenFiles:

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from fascia.pathways import ScoreError, change, score, score_range
+from fascia.pathways import Measure, ScoreError, change, score, score_range
+from fascia.pathways.models import MeaningfulChange, Threshold
 from fascia.pathways.tests.conftest import PIRIFORMIS
 
 NPRS = PIRIFORMIS.measure("nprs")
@@ -36,7 +37,7 @@ class TestNprs:
         ("baseline", "latest", "absolute", "percent", "meaningful"),
         [
             (8, 6, -2, Decimal("-25.0"), True),  # 2 points
-            (3, 2, -1, Decimal("-33.3"), True),  # 30 % or more
+            (3, 2, -1, Decimal("-33.3"), False),  # 30 % or more, but under the MDC of 2
             (10, 9, -1, Decimal("-10.0"), False),
             (5, 4, -1, Decimal("-20.0"), False),
             (0, 1, 1, None, False),  # no percent from a zero baseline
@@ -128,7 +129,8 @@ class TestPsfs:
             score(PSFS, responses)  # type: ignore[arg-type]
 
     def test_a_medium_change_is_meaningful(self) -> None:
-        assert change(PSFS, Decimal("3.00"), Decimal("5.30")).meaningful_improvement
+        # 5.40 is 27/5 and 5.20 is 26/5: means that five whole ratings can give.
+        assert change(PSFS, Decimal("3.00"), Decimal("5.40")).meaningful_improvement
         assert not change(PSFS, Decimal("3.00"), Decimal("5.20")).meaningful
 
 
@@ -155,3 +157,92 @@ class TestGrocAndSitting:
     def test_change_refuses_scores_outside_the_range(self) -> None:
         with pytest.raises(ScoreError, match="NPRS latest: 12 is outside"):
             change(NPRS, 5, 12)
+
+
+class TestValuesScoreWouldRefuse:
+    @pytest.mark.parametrize(
+        ("measure", "value"),
+        [
+            (NPRS, 7.5),
+            (NPRS, Decimal("7.5")),
+            (LEFS, 40.5),
+            (GROC, Decimal("-0.5")),
+            (SITTING, 25.5),
+            (PSFS, Decimal("5.30")),  # no mean of 1 to 5 whole ratings rounds to 5.30
+            (PSFS, Decimal("3.333")),  # more decimals than a score has
+        ],
+    )
+    def test_change_refuses_them(self, measure: Measure, value: Decimal | float) -> None:
+        with pytest.raises(ScoreError, match="not a score this measure can give"):
+            change(measure, value, measure.min)
+        with pytest.raises(ScoreError, match="not a score this measure can give"):
+            change(measure, measure.min, value)
+
+    @pytest.mark.parametrize(
+        ("measure", "value"),
+        [
+            (NPRS, 7),
+            (NPRS, Decimal("7.0")),
+            (LEFS, 40),
+            (PSFS, Decimal("3.67")),  # 11/3
+            (PSFS, Decimal("5.40")),  # 27/5
+            (PSFS, Decimal("2.50")),  # 5/2
+        ],
+    )
+    def test_change_accepts_scores_score_can_give(
+        self, measure: Measure, value: Decimal | int
+    ) -> None:
+        assert change(measure, value, value).absolute == 0
+
+    def test_every_psfs_mean_score_gives_is_accepted(self) -> None:
+        for ratings in ([3, 4, 4], [10, 9], [1, 2, 2, 2, 2], [7], [0, 0, 1]):
+            value = score(PSFS, ratings)
+            assert change(PSFS, value, value).latest == value
+
+
+class TestMinimalDetectableChange:
+    def test_each_nprs_threshold_names_its_source(self) -> None:
+        threshold = NPRS.meaningful_change
+        assert threshold is not None
+        assert threshold.absolute is not None and threshold.absolute.sources == ("ostelo-2008",)
+        assert threshold.percent is not None and threshold.percent.sources == ("ostelo-2008",)
+        detectable = threshold.minimal_detectable_change
+        assert detectable is not None
+        assert (detectable.value, detectable.sources) == (2, ("childs-2005",))
+
+    @pytest.mark.parametrize(
+        ("baseline", "latest", "meaningful"),
+        [
+            (3, 2, False),  # 33 %, but 1 point is under the MDC of 2
+            (2, 3, False),  # 50 % worse, but 1 point
+            (1, 0, False),  # 100 %, but 1 point
+            (3, 1, True),  # 2 points: the MDC is reached
+            (1, 3, True),
+            (10, 8, True),
+            (10, 9, False),
+        ],
+    )
+    def test_nprs_changes_under_two_points_are_never_meaningful(
+        self, baseline: int, latest: int, meaningful: bool
+    ) -> None:
+        assert change(NPRS, baseline, latest).meaningful is meaningful
+
+    def test_a_low_baseline_is_not_a_response_or_a_worsening(self) -> None:
+        assert not change(NPRS, 3, 2).meaningful_improvement
+        assert not change(NPRS, 2, 3).meaningful_worsening
+
+    def test_the_percent_threshold_still_counts_above_the_mdc(self) -> None:
+        rule = MeaningfulChange(
+            absolute=Threshold(value=Decimal(3), sources=("x",)),
+            percent=Threshold(value=Decimal(30), sources=("x",)),
+            minimal_detectable_change=Threshold(value=Decimal(2), sources=("x",)),
+        )
+        measure = NPRS.model_copy(update={"meaningful_change": rule})
+        assert change(measure, 6, 4).meaningful  # 2 points, 33 %: percent and MDC reached
+        assert not change(measure, 6, 5).meaningful  # 1 point: under the MDC
+        assert not change(measure, 10, 8).meaningful  # 2 points, 20 %: neither threshold
+        assert change(measure, 10, 7).meaningful  # 3 points: absolute threshold
+
+    def test_lefs_changes_under_nine_points_are_never_meaningful(self) -> None:
+        assert not change(LEFS, 10, 18).meaningful
+        assert change(LEFS, 10, 19).meaningful

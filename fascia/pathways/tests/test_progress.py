@@ -72,3 +72,28 @@ class TestProgress:
     def test_it_refuses_bad_input(self, sessions: dict[int, dict[str, int]], message: str) -> None:
         with pytest.raises(ScoreError, match=message):
             progress(PIRIFORMIS, sessions)
+
+
+class TestProgressRefusesImpossibleScores:
+    @pytest.mark.parametrize(
+        ("sessions", "message"),
+        [
+            ({1: {"nprs": 7.5}, 4: {"nprs": 5}}, "NPRS at session 1: 7.5 is not a score"),
+            ({1: {"nprs": 7}, 4: {"nprs": 5.5}}, "NPRS at session 4: 5.5 is not a score"),
+            ({1: {"lefs": 40.5}, 4: {"lefs": 50}}, "LEFS at session 1: 40.5 is not a score"),
+        ],
+    )
+    def test_a_value_score_would_refuse_never_decides_a_response(
+        self, sessions: dict[int, dict[str, float]], message: str
+    ) -> None:
+        with pytest.raises(ScoreError, match=message):
+            progress(PIRIFORMIS, sessions)
+
+    def test_a_small_change_from_a_low_baseline_is_not_a_response(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 3, "lefs": 70}, 4: {"nprs": 2, "lefs": 72}})
+        assert result.status is ResponderStatus.FLAG_FOR_REVIEW
+        assert not result.changes["nprs"].change.meaningful
+
+    def test_a_small_rise_from_a_low_baseline_is_not_flagged_as_worse(self) -> None:
+        result = progress(PIRIFORMIS, {1: {"nprs": 2}, 2: {"nprs": 3}})
+        assert result.flags == ()

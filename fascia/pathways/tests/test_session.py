@@ -27,7 +27,10 @@ class TestChecklist:
             ("required-step-missing", "consent_on_file"),
             ("required-step-missing", "needles_counted_out"),
         ]
-        assert "Consent to dry needling recorded" in result.problems[0].message
+        first = result.problems[0].message
+        assert first.code == "session.required-step-missing"
+        assert first.params["step"] == "consent_on_file"
+        assert "Consent to dry needling recorded" in first.text
 
     def test_an_empty_checklist_lists_all_required_steps(self) -> None:
         result = validate_session(PIRIFORMIS, {}, NeedleCounts(0, 0))
@@ -66,7 +69,19 @@ class TestNeedleCounts:
         result = validate_session(PIRIFORMIS, ALL_DONE, NeedleCounts(6, 4))
         problem = result.problems[0]
         assert problem.blocking
-        assert "2 needles may still be in the patient" in problem.message
+        assert problem.message.code == "session.needles-missing"
+        assert dict(problem.message.params) == {"counted_in": 6, "counted_out": 4}
+        assert "2 needles may still be in the patient" in problem.message.text
+
+    def test_one_missing_needle_is_said_in_the_singular(self) -> None:
+        problem = validate_session(PIRIFORMIS, ALL_DONE, NeedleCounts(3, 2)).problems[0]
+        assert "1 needle may still be in the patient" in problem.message.text
+
+    def test_more_needles_out_than_in_is_a_wrong_count_not_a_missing_needle(self) -> None:
+        problem = validate_session(PIRIFORMIS, ALL_DONE, NeedleCounts(2, 3)).problems[0]
+        assert problem.code == "needle-count-mismatch"
+        assert problem.message.code == "session.needles-extra"
+        assert "the count is wrong" in problem.message.text
 
     def test_per_muscle_counts_must_add_up(self) -> None:
         counts = NeedleCounts(4, 4, {"piriformis": 2, "gluteus_medius": 1})

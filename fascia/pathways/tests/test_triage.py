@@ -32,12 +32,14 @@ RULE_TABLE: dict[str, tuple[dict[str, Any], TriageOutcome]] = {
     "rf-night-rest-pain": ({"night_or_rest_pain": True}, REVIEW),
     "rf-age-new-pain": ({"new_pain": True, "age": 55}, REVIEW),
     "rf-no-improvement": ({"no_improvement": True}, REVIEW),
-    "profile-no-buttock-pain": ({"buttock_pain": False}, REVIEW),
     "ci-needle-phobia": ({"needle_fear": True}, NOT_SUITABLE),
     "ci-unwilling": ({"prefers_no_needling": True}, NOT_SUITABLE),
     "ci-acute-illness": ({"acutely_unwell": True}, NOT_SUITABLE),
     "ci-lymphoedema": ({"lymphoedema": True}, NOT_SUITABLE),
     "ci-cannot-consent": ({"cannot_consent": True}, NOT_SUITABLE),
+    "ci-skin-at-needle-site": ({"skin_at_needle_site": True}, NOT_SUITABLE),
+    "ci-under-minimum-age": ({"age": 11}, NOT_SUITABLE),
+    "pc-child-consent-missing": ({"age": 15, "guardian_consent_recorded": False}, NOT_SUITABLE),
     "pc-bleeding-risk-blocked": ({"bleeding_risk": True}, NOT_SUITABLE),
     "pc-bleeding-risk-overridden": (
         {"bleeding_risk": True, "bleeding_risk_override_reason": "Checked with the GP today."},
@@ -48,7 +50,7 @@ RULE_TABLE: dict[str, tuple[dict[str, Any], TriageOutcome]] = {
         {"pregnant": True, "pregnancy_first_trimester": "first_trimester"},
         NOT_SUITABLE,
     ),
-    "pc-child": ({"age": 16}, PRECAUTIONS),
+    "pc-child": ({"age": 16, "guardian_consent_recorded": True}, PRECAUTIONS),
     "pc-weak-immunity": ({"immune_or_injecting": True}, PRECAUTIONS),
     "pc-diabetes": ({"health_conditions": ["diabetes"]}, PRECAUTIONS),
     "pc-epilepsy": ({"health_conditions": ["epilepsy"]}, PRECAUTIONS),
@@ -84,7 +86,9 @@ class TestTriageRules:
         fired = {f.id: f for f in decision.fired}
         assert rule_id in fired
         assert fired[rule_id].outcome == outcome
-        assert fired[rule_id].patient_message and fired[rule_id].staff_message
+        assert fired[rule_id].patient_message.text and fired[rule_id].staff_message.text
+        assert fired[rule_id].patient_message.code == f"triage.{rule_id}.patient_message"
+        assert fired[rule_id].staff_message.code == f"triage.{rule_id}.staff_message"
         assert fired[rule_id].sources
         assert decision.outcome == max((f.outcome for f in decision.fired), key=_rank)
 
@@ -108,7 +112,7 @@ class TestTriageRules:
     def test_it_refers_saddle_numbness_as_an_emergency(self) -> None:
         decision = triage(PIRIFORMIS, {**clean_answers(), "saddle_numbness": True})
         assert decision.outcome is EMERGENCY
-        assert "emergency department now" in decision.fired[0].patient_message
+        assert "emergency department now" in decision.fired[0].patient_message.text
 
 
 class TestCombinations:
@@ -239,3 +243,95 @@ class TestPregnancy:
         decision = triage(PIRIFORMIS, answers)
         assert decision.outcome is REVIEW
         assert "health_conditions" in decision.unanswered
+
+
+class TestSkinWhereTheNeedlesGo:
+    def test_broken_or_infected_skin_there_means_no_needling(self) -> None:
+        decision = triage(PIRIFORMIS, {**clean_answers(), "skin_at_needle_site": True})
+        assert decision.outcome is NOT_SUITABLE
+        assert "ci-skin-at-needle-site" in {f.id for f in decision.fired}
+
+    def test_it_is_asked_as_its_own_question_with_its_sources(self) -> None:
+        question = next(q for q in PIRIFORMIS.screening_questions if q.id == "skin_at_needle_site")
+        assert question.answered_by is Respondent.PATIENT
+        assert {"clinic-policy", "pmc-dn-precautions"} <= set(question.sources)
+        rule = next(r for r in PIRIFORMIS.triage.rules if r.id == "ci-skin-at-needle-site")
+        assert {"clinic-policy", "pmc-dn-precautions", "physioman-dn"} <= set(rule.sources)
+
+    def test_a_skin_problem_elsewhere_stays_a_precaution(self) -> None:
+        decision = triage(PIRIFORMIS, {**clean_answers(), "health_conditions": ["skin_problem"]})
+        assert decision.outcome is PRECAUTIONS
+        assert [f.id for f in decision.fired] == ["pc-skin"]
+
+    def test_an_unanswered_skin_question_leaves_the_screening_incomplete(self) -> None:
+        answers = clean_answers()
+        del answers["skin_at_needle_site"]
+        assert triage(PIRIFORMIS, answers).unanswered == ("skin_at_needle_site",)
+
+
+class TestAgeLimits:
+    @pytest.mark.parametrize("age", [0, 5, 11])
+    def test_under_twelve_is_not_suitable_in_the_self_check(self, age: int) -> None:
+        decision = triage(PIRIFORMIS, _patient({"age": age}), respondent=Respondent.PATIENT)
+        assert decision.outcome is NOT_SUITABLE
+        assert "ci-under-minimum-age" in {f.id for f in decision.fired}
+
+    def test_under_twelve_is_not_suitable_for_the_clinician_either(self) -> None:
+        assert triage(PIRIFORMIS, {**clean_answers(), "age": 11}).outcome is NOT_SUITABLE
+
+    @pytest.mark.parametrize("age", [12, 15, 17])
+    def test_twelve_to_seventeen_needs_a_guardians_consent_recorded(self, age: int) -> None:
+        blocked = triage(
+            PIRIFORMIS, {**clean_answers(), "age": age, "guardian_consent_recorded": False}
+        )
+        assert blocked.outcome is NOT_SUITABLE
+        assert "pc-child-consent-missing" in {f.id for f in blocked.fired}
+        assert "ci-under-minimum-age" not in {f.id for f in blocked.fired}
+        allowed = triage(
+            PIRIFORMIS, {**clean_answers(), "age": age, "guardian_consent_recorded": True}
+        )
+        assert allowed.outcome is PRECAUTIONS
+        assert [f.id for f in allowed.fired] == ["pc-child"]
+
+    def test_a_clinician_must_answer_the_consent_question(self) -> None:
+        answers = {**clean_answers(), "age": 16}
+        del answers["guardian_consent_recorded"]
+        decision = triage(PIRIFORMIS, answers)
+        assert decision.unanswered == ("guardian_consent_recorded",)
+
+    def test_a_young_person_in_the_self_check_is_told_a_parent_must_agree(self) -> None:
+        decision = triage(PIRIFORMIS, _patient({"age": 16}), respondent=Respondent.PATIENT)
+        assert decision.outcome is NOT_SUITABLE
+        assert decision.complete
+        fired = {f.id: f for f in decision.fired}
+        assert "parent or guardian" in str(fired["pc-child-consent-missing"].patient_message)
+        assert "DPDP" in str(fired["pc-child-consent-missing"].staff_message)
+
+    def test_a_patient_cannot_record_their_own_guardians_consent(self) -> None:
+        with pytest.raises(AnswerError, match="only a clinician"):
+            triage(
+                PIRIFORMIS,
+                {"age": 16, "guardian_consent_recorded": True},
+                respondent=Respondent.PATIENT,
+            )
+
+    def test_eighteen_is_an_adult(self) -> None:
+        decision = triage(PIRIFORMIS, {**clean_answers(), "age": 18})
+        assert decision.outcome is TriageOutcome.SUITABLE
+        shown = {q.id for q in visible_questions(PIRIFORMIS, {"age": 18})}
+        assert "guardian_consent_recorded" not in shown
+        assert "guardian_consent_recorded" in {
+            q.id for q in visible_questions(PIRIFORMIS, {"age": 17})
+        }
+
+    def test_the_age_rules_name_the_data_law_and_clinic_policy(self) -> None:
+        rules = {r.id: r for r in PIRIFORMIS.triage.rules}
+        assert "clinic-policy" in rules["ci-under-minimum-age"].sources
+        assert {"dpdp-act-2023", "clinic-policy"} <= set(rules["pc-child-consent-missing"].sources)
+
+
+def _patient(extra: dict[str, Any]) -> dict[str, Any]:
+    clinician_only = {
+        q.id for q in PIRIFORMIS.screening_questions if q.answered_by is Respondent.CLINICIAN
+    }
+    return {k: v for k, v in {**clean_answers(), **extra}.items() if k not in clinician_only}

@@ -1,0 +1,114 @@
+"""What the engine says, as codes with parameters plus the English text.
+
+Every message the engine returns (a session problem, a refused answer) is a
+`Message`: a stable `code`, the `params` it was made with, and its English
+`text`. The English texts live in `ENGLISH`, one entry per code, so this file is
+the whole list a translator works from. Another language is another catalogue
+with the same codes, passed to `render`; the engine does not change.
+
+Texts written in a pathway file (a triage rule's patient and staff messages) are
+Messages too, with the English text from the file and a code naming where it is
+written, such as `triage.rf-cauda-equina.patient_message`. Their translations
+belong to that pathway file (its id and version), not to this catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+Param = str | int | float
+Params = Mapping[str, Param]
+Template = str | Callable[[Params], str]
+"""A `str.format` template over the params, or a function of the params (for plurals)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message by code and parameters, with its English text."""
+
+    code: str
+    params: Params
+    text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __hash__(self) -> int:
+        return hash((self.code, tuple(sorted(self.params.items())), self.text))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _needles_missing(params: Params) -> str:
+    counted_in, counted_out = params["counted_in"], params["counted_out"]
+    missing = int(counted_in) - int(counted_out)
+    return (
+        f"{counted_in} needles were counted in but only {counted_out} counted out: "
+        f"{missing} needle{'s' if missing != 1 else ''} may still be in the patient. "
+        "Check the patient, the couch and the floor before the patient leaves, "
+        "and record what you find."
+    )
+
+
+def _out_of_range(params: Params) -> str:
+    unit = f" {params['unit']}" if params.get("unit") else ""
+    return f"{params['got']} is outside the allowed range {params['low']} to {params['high']}{unit}"
+
+
+ENGLISH: Mapping[str, Template] = {
+    # Answers that do not fit their question (AnswerError).
+    "answer.no-such-question": "there is no such question",
+    "answer.no-such-check": "there is no such follow-up check",
+    "answer.clinician-only": "only a clinician may answer this question",
+    "answer.expected-yes-no": "expected yes or no, got {got}",
+    "answer.expected-option": "expected one of {options}, got {got}",
+    "answer.expected-options": "expected a list of options, got {got}",
+    "answer.unknown-options": "unknown option(s) {unknown}; expected some of {options}",
+    "answer.option-twice": "an option is ticked twice",
+    "answer.exclusive-option": "'{option}' cannot be ticked with other options",
+    "answer.expected-number": "expected a number, got {got}",
+    "answer.expected-finite-number": "expected a finite number, got {got}",
+    "answer.expected-whole-number": "expected a whole number, got {got}",
+    "answer.too-precise": "{got} has more digits than can be stored",
+    "answer.out-of-range": _out_of_range,
+    "answer.expected-date": "expected a date, got {got}",
+    "answer.expected-iso-date": "expected a date written as YYYY-MM-DD, got {got}",
+    "answer.expected-text": "expected text, got {got}",
+    "answer.text-too-long": "text is longer than {max_length} characters",
+    "answer.expected-one-value": "expected one value, got {count}",
+    # A dry-needling session record (SessionProblem).
+    "session.unknown-step": "'{step}' is not a step of this protocol.",
+    "session.not-yes-or-no": "'{step}' must be recorded as done or not done.",
+    "session.required-step-missing": "Required step not done: {title}.",
+    "session.bad-count-in": "Needles counted in must be a whole number of 0 or more.",
+    "session.bad-count-out": "Needles counted out must be a whole number of 0 or more.",
+    "session.bad-muscle-count": "Needles in '{muscle}' must be a whole number of 0 or more.",
+    "session.needles-missing": _needles_missing,
+    "session.needles-extra": (
+        "{counted_out} needles were counted out but only {counted_in} counted in: "
+        "the count is wrong. Recount, check the patient, and correct the record."
+    ),
+    "session.unknown-muscle": "'{muscle}' is not a muscle this pathway allows needling.",
+    "session.muscle-total-mismatch": (
+        "Needles recorded per muscle add up to {total}, but {counted_in} were counted in. "
+        "Correct the record."
+    ),
+}
+
+
+def message(code: str, /, **params: Param) -> Message:
+    """The message with this code and these params, with its English text."""
+    return Message(code, params, render_template(ENGLISH[code], params))
+
+
+def render(found: Message, catalogue: Mapping[str, Template]) -> str:
+    """The text of a message in another language; its English text if the catalogue lacks it."""
+    template = catalogue.get(found.code)
+    return found.text if template is None else render_template(template, found.params)
+
+
+def render_template(template: Template, params: Params) -> str:
+    return template.format_map(params) if isinstance(template, str) else template(params)
