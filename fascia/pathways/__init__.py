@@ -54,6 +54,7 @@ from fascia.pathways.registry import (
     PathwayFile,
     PathwayMismatch,
     Registry,
+    Release,
     UnknownPathway,
 )
 from fascia.pathways.rules import AnswerValue, Condition, holds
@@ -92,6 +93,7 @@ __all__ = [
     "Question",
     "QuestionType",
     "Registry",
+    "Release",
     "Respondent",
     "ResponderStatus",
     "ReviewFlag",

@@ -1,7 +1,9 @@
 """Command line: `python -m fascia.pathways check FILE [FILE...]`.
 
-Prints one line per problem, or `OK: <file> (<pathway id> v<version>)`. Exits 1
-when any file has a problem and 2 when the command is used wrongly.
+Prints one line per problem, or `OK: <file> (<pathway id> v<version>)`. A file
+under `fascia/pathways/definitions/` of a released id and version must also be
+the released file, byte for byte (see `registry`). Exits 1 when any file has a
+problem and 2 when the command is used wrongly.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fascia.pathways.check import check_file
+from fascia.pathways.registry import REGISTRY
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     failed = False
     for name in arguments.files:
-        result = check_file(name)
+        result = REGISTRY.check_file(name)
         failed = failed or not result.ok
         for line in result.lines():
             print(line)  # noqa: T201 - this is a command-line tool

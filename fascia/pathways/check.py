@@ -26,6 +26,7 @@ class PathwayError(ValueError):
     """A pathway file with problems; `problems` lists them all."""
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
         self.problems = tuple(problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s)\n{lines}")

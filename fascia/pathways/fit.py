@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from fascia.pathways.messages import Message
 from fascia.pathways.models import Fit
 from fascia.pathways.rules import AnswerValue, holds
 
@@ -28,10 +29,14 @@ class FitStatus(StrEnum):
 
 @dataclass(frozen=True)
 class FitFinding:
-    """A finding that points to another cause, with what the clinician should do about it."""
+    """A finding that points to another cause, with what the clinician should do about it.
+
+    `clinician` is the file's English text, coded by where it is written, such as
+    `fit.fit-pain-reaches-foot.clinician` (see `fascia.pathways.messages`).
+    """
 
     id: str
-    clinician: str
+    clinician: Message
     sources: tuple[str, ...]
 
 
@@ -68,7 +73,7 @@ def assess_fit(fit: Fit, answers: Mapping[str, AnswerValue]) -> FitAssessment:
     absent = tuple(f for f in fit.features if answers.get(f) is False)
     unknown = tuple(f for f in fit.features if f not in present and f not in absent)
     elsewhere = tuple(
-        FitFinding(p.id, p.clinician, p.sources)
+        FitFinding(p.id, Message(f"fit.{p.id}.clinician", {}, p.clinician), p.sources)
         for p in fit.points_elsewhere
         if holds(p.when, answers)
     )

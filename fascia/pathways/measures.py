@@ -12,6 +12,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from typing_extensions import TypeIs
 
+from fascia.pathways.messages import Message, Param, message
 from fascia.pathways.models import Direction, Measure, MeasureKind
 from fascia.pathways.rules import to_decimal
 
@@ -22,7 +23,20 @@ Responses = Number | Sequence[Number] | Mapping[str, Number]
 
 
 class ScoreError(ValueError):
-    """Responses that cannot be scored: out of range, incomplete, or of the wrong shape."""
+    """Responses that cannot be scored: out of range, incomplete, or of the wrong shape.
+
+    `message` says why, as a code with params and the English text (see
+    `fascia.pathways.messages`); `str()` of the error is that text.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @classmethod
+    def of(cls, code: str, /, **params: Param) -> ScoreError:
+        """The error saying the message with this code and these params."""
+        return cls(message(code, **params))
 
 
 @dataclass(frozen=True)
@@ -66,10 +80,14 @@ def score(measure: Measure, responses: Responses) -> Decimal:
     """The score of one completed measure; ScoreError for anything out of range or missing."""
     if measure.kind in (MeasureKind.SINGLE_SCALE, MeasureKind.NUMERIC):
         if not _is_number(responses):
-            raise ScoreError(f"{measure.abbreviation}: expected one number, got {responses!r}")
-        return _rating(measure, responses, measure.abbreviation)
+            raise ScoreError.of(
+                "score.expected-one-number", measure=measure.abbreviation, got=repr(responses)
+            )
+        return _rating(measure, responses, {})
     if _is_number(responses):
-        raise ScoreError(f"{measure.abbreviation}: expected item ratings, got one number")
+        raise ScoreError.of(
+            "score.expected-item-ratings", measure=measure.abbreviation, got=repr(responses)
+        )
     if measure.kind is MeasureKind.ITEM_SUM:
         return sum(_item_ratings(measure, responses), Decimal(0))
     ratings = _chosen_ratings(measure, responses)
@@ -79,8 +97,8 @@ def score(measure: Measure, responses: Responses) -> Decimal:
 
 def change(measure: Measure, baseline: Number, latest: Number) -> Change:
     """How far a score moved from its baseline, and whether that is a meaningful change."""
-    first = as_score(measure, baseline, "baseline")
-    last = as_score(measure, latest, "latest")
+    first = as_score(measure, baseline, which="baseline")
+    last = as_score(measure, latest, which="latest")
     absolute = last - first
     percent = None if first == 0 else (absolute * 100 / abs(first)).quantize(Decimal("0.1"))
     improvement = absolute if measure.direction is Direction.HIGHER_IS_BETTER else -absolute
@@ -95,24 +113,28 @@ def change(measure: Measure, baseline: Number, latest: Number) -> Change:
     )
 
 
-def as_score(measure: Measure, value: Number, what: str = "score") -> Decimal:
+def as_score(
+    measure: Measure, value: Number, *, which: str = "score", session: int | None = None
+) -> Decimal:
     """A score already computed, refused (ScoreError) when `score` could never give it.
 
     So an NPRS of 7.5 or a LEFS total of 40.5 never decides whether someone responds.
+    A refusal names the score as `which` ("baseline", "latest" or "score"), or by the
+    `session` it was recorded at when that is given.
     """
+    where: dict[str, Param] = {"which": which} if session is None else {"session": session}
     if not _is_number(value):
-        raise ScoreError(f"{measure.abbreviation} {what}: expected a number, got {value!r}")
+        raise _refused(measure, "score.expected-number", where, got=repr(value))
     number = to_decimal(value)
     low, high = score_range(measure)
     if not number.is_finite() or number < low or (high is not None and number > high):
-        raise ScoreError(
-            f"{measure.abbreviation} {what}: {value!r} is outside {_span(low, high, measure)}"
-        )
+        raise _refused(measure, "score.out-of-range", where, **_span(low, high, measure, value))
     if not _could_be_scored(measure, number):
-        raise ScoreError(
-            f"{measure.abbreviation} {what}: {value!r} is not a score this measure can give "
-            f"({_possible_scores(measure)})"
-        )
+        if measure.kind is MeasureKind.ITEM_MEAN:
+            raise _refused(
+                measure, "score.impossible-mean", where, got=repr(value), decimals=measure.decimals
+            )
+        raise _refused(measure, "score.impossible-whole-number", where, got=repr(value))
     return number
 
 
@@ -139,12 +161,6 @@ def _could_be_scored(measure: Measure, number: Decimal) -> bool:
     return False
 
 
-def _possible_scores(measure: Measure) -> str:
-    if measure.kind is MeasureKind.ITEM_MEAN:
-        return f"a mean of whole-number ratings, to {measure.decimals} decimal places"
-    return "a whole number"
-
-
 def _meaningful(measure: Measure, baseline: Decimal, absolute: Decimal) -> bool:
     threshold = measure.meaningful_change
     if threshold is None:
@@ -167,18 +183,18 @@ def _is_number(value: object) -> TypeIs[int | float | Decimal]:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _rating(measure: Measure, value: object, label: str) -> Decimal:
+def _rating(measure: Measure, value: object, where: Mapping[str, Param]) -> Decimal:
+    """One rating, refused with a message naming `where` it was given (an item, an activity)."""
     if not _is_number(value):
-        raise ScoreError(f"{label}: expected a number, got {value!r}")
+        raise _refused(measure, "score.expected-number", where, got=repr(value))
     number = to_decimal(value)
     if not number.is_finite():
-        raise ScoreError(f"{label}: expected a finite number, got {value!r}")
+        raise _refused(measure, "score.expected-finite-number", where, got=repr(value))
     if measure.whole_number and number != number.to_integral_value():
-        raise ScoreError(f"{label}: expected a whole number, got {value!r}")
+        raise _refused(measure, "score.expected-whole-number", where, got=repr(value))
     if number < measure.min or (measure.max is not None and number > measure.max):
-        raise ScoreError(
-            f"{label}: {value!r} is outside {_span(measure.min, measure.max, measure)}"
-        )
+        span = _span(measure.min, measure.max, measure, value)
+        raise _refused(measure, "score.out-of-range", where, **span)
     return number
 
 
@@ -189,14 +205,21 @@ def _item_ratings(
     if isinstance(responses, Mapping):
         unknown = sorted(set(responses) - {item.id for item in items})
         if unknown:
-            raise ScoreError(f"{measure.abbreviation}: unknown item(s) {', '.join(unknown)}")
+            raise ScoreError.of(
+                "score.unknown-items", measure=measure.abbreviation, unknown=", ".join(unknown)
+            )
         values: list[object] = [responses.get(item.id) for item in items]
     elif isinstance(responses, str) or not isinstance(responses, Sequence):
-        raise ScoreError(f"{measure.abbreviation}: expected item ratings, got {responses!r}")
+        raise ScoreError.of(
+            "score.expected-item-ratings", measure=measure.abbreviation, got=repr(responses)
+        )
     else:
         if len(responses) > len(items):
-            raise ScoreError(
-                f"{measure.abbreviation}: {len(responses)} ratings given for {len(items)} items"
+            raise ScoreError.of(
+                "score.too-many-ratings",
+                measure=measure.abbreviation,
+                count=len(responses),
+                items=len(items),
             )
         values = [*responses, *[None] * (len(items) - len(responses))]
     missing = [
@@ -205,12 +228,11 @@ def _item_ratings(
         if v is None
     ]
     if missing:
-        raise ScoreError(
-            f"{measure.abbreviation} is incomplete: item(s) {'; '.join(missing)} not answered. "
-            "A form with missing items is not scored."
+        raise ScoreError.of(
+            "score.incomplete", measure=measure.abbreviation, missing="; ".join(missing)
         )
     return [
-        _rating(measure, v, f"{measure.abbreviation} item {i} ({item.wording})")
+        _rating(measure, v, {"item": i, "wording": item.wording})
         for i, (item, v) in enumerate(zip(items, values, strict=True), 1)
     ]
 
@@ -220,21 +242,37 @@ def _chosen_ratings(
 ) -> list[Decimal]:
     chosen = measure.patient_chosen_items
     if chosen is None:  # the checker refuses such a file
-        raise ScoreError(f"{measure.abbreviation}: the pathway defines no patient-chosen items")
+        raise ScoreError.of("score.no-chosen-items", measure=measure.abbreviation)
+    labelled: list[tuple[dict[str, Param], object]]
     if isinstance(responses, Mapping):
-        labelled = [(f"{measure.abbreviation} activity '{k}'", v) for k, v in responses.items()]
+        labelled = [({"activity_name": str(k)}, v) for k, v in responses.items()]
     elif isinstance(responses, str) or not isinstance(responses, Sequence):
-        raise ScoreError(f"{measure.abbreviation}: expected activity ratings, got {responses!r}")
-    else:
-        labelled = [(f"{measure.abbreviation} activity {i}", v) for i, v in enumerate(responses, 1)]
-    if not chosen.min_count <= len(labelled) <= chosen.max_count:
-        raise ScoreError(
-            f"{measure.abbreviation}: rate {chosen.min_count} to {chosen.max_count} activities; "
-            f"got {len(labelled)}"
+        raise ScoreError.of(
+            "score.expected-activity-ratings", measure=measure.abbreviation, got=repr(responses)
         )
-    return [_rating(measure, value, label) for label, value in labelled]
+    else:
+        labelled = [({"activity": i}, v) for i, v in enumerate(responses, 1)]
+    if not chosen.min_count <= len(labelled) <= chosen.max_count:
+        raise ScoreError.of(
+            "score.activity-count",
+            measure=measure.abbreviation,
+            min_count=chosen.min_count,
+            max_count=chosen.max_count,
+            count=len(labelled),
+        )
+    return [_rating(measure, value, where) for where, value in labelled]
 
 
-def _span(low: Decimal, high: Decimal | None, measure: Measure) -> str:
-    upper = "" if high is None else f" to {high}"
-    return f"the range {low}{upper} {measure.unit}".rstrip()
+def _refused(
+    measure: Measure, code: str, where: Mapping[str, Param], **params: Param
+) -> ScoreError:
+    """A refused score of this measure, naming where it was given (see `messages._scored`)."""
+    return ScoreError.of(code, measure=measure.abbreviation, **where, **params)
+
+
+def _span(low: Decimal, high: Decimal | None, measure: Measure, got: object) -> dict[str, Param]:
+    """The params of an out-of-range message: the value, the range and the unit."""
+    span: dict[str, Param] = {"got": repr(got), "low": str(low), "unit": measure.unit}
+    if high is not None:
+        span["high"] = str(high)
+    return span

@@ -6,10 +6,19 @@ Every message the engine returns (a session problem, a refused answer) is a
 the whole list a translator works from. Another language is another catalogue
 with the same codes, passed to `render`; the engine does not change.
 
-Texts written in a pathway file (a triage rule's patient and staff messages) are
-Messages too, with the English text from the file and a code naming where it is
-written, such as `triage.rf-cauda-equina.patient_message`. Their translations
-belong to that pathway file (its id and version), not to this catalogue.
+Texts written in a pathway file (a triage rule's patient and staff messages, what
+a finding that points elsewhere tells the clinician) are Messages too, with the
+English text from the file and a code naming where it is written, such as
+`triage.rf-cauda-equina.patient_message` or `fit.fit-pain-reaches-foot.clinician`.
+Their translations belong to that pathway file (its id and version), not to this
+catalogue.
+
+Params are values, not English: numbers, ids, what the user gave (`got`, as
+`repr` shows it), a measure's abbreviation, and lists joined with ", ". Texts from
+the pathway file that a message quotes (a measure's unit, an item's wording) are
+params too. A score problem names what was scored (see `_scored`): the measure,
+and an `item` with its `wording`, an `activity` (its position) or `activity_name`,
+a `session`, or `which` score (`baseline`, `latest` or `score`).
 """
 
 from __future__ import annotations
@@ -58,6 +67,39 @@ def _out_of_range(params: Params) -> str:
     return f"{params['got']} is outside the allowed range {params['low']} to {params['high']}{unit}"
 
 
+def _scored(params: Params) -> str:
+    """What a score problem is about, such as "LEFS item 3 (Getting into or out of the bath)"."""
+    measure = params["measure"]
+    if "item" in params:
+        return f"{measure} item {params['item']} ({params['wording']})"
+    if "activity" in params:
+        return f"{measure} activity {params['activity']}"
+    if "activity_name" in params:
+        return f"{measure} activity '{params['activity_name']}'"
+    if "session" in params:
+        return f"{measure} at session {params['session']}"
+    if "which" in params:
+        return f"{measure} {params['which']}"
+    return f"{measure}"
+
+
+def _unit(params: Params) -> str:
+    return f" {params['unit']}" if params.get("unit") else ""
+
+
+def _or(names: Param) -> str:
+    """A list param ("NPRS, LEFS") as English alternatives ("NPRS or LEFS")."""
+    return " or ".join(str(names).split(", "))
+
+
+def _score_outside(params: Params) -> str:
+    if "high" in params:
+        span = f"the range {params['low']} to {params['high']}{_unit(params)}"
+    else:
+        span = f"the range from {params['low']}{_unit(params)} up"
+    return f"{_scored(params)}: {params['got']} is outside {span}"
+
+
 ENGLISH: Mapping[str, Template] = {
     # Answers that do not fit their question (AnswerError).
     "answer.no-such-question": "there is no such question",
@@ -95,6 +137,48 @@ ENGLISH: Mapping[str, Template] = {
     "session.muscle-total-mismatch": (
         "Needles recorded per muscle add up to {total}, but {counted_in} were counted in. "
         "Correct the record."
+    ),
+    # Scores that cannot be scored or compared (ScoreError).
+    "score.expected-one-number": "{measure}: expected one number, got {got}",
+    "score.expected-item-ratings": "{measure}: expected item ratings, got {got}",
+    "score.expected-activity-ratings": "{measure}: expected activity ratings, got {got}",
+    "score.unknown-items": "{measure}: unknown item(s) {unknown}",
+    "score.too-many-ratings": "{measure}: {count} ratings given for {items} items",
+    "score.incomplete": (
+        "{measure} is incomplete: item(s) {missing} not answered. "
+        "A form with missing items is not scored."
+    ),
+    "score.no-chosen-items": "{measure}: the pathway defines no patient-chosen items",
+    "score.activity-count": "{measure}: rate {min_count} to {max_count} activities; got {count}",
+    "score.expected-number": lambda p: f"{_scored(p)}: expected a number, got {p['got']}",
+    "score.expected-finite-number": lambda p: (
+        f"{_scored(p)}: expected a finite number, got {p['got']}"
+    ),
+    "score.expected-whole-number": lambda p: (
+        f"{_scored(p)}: expected a whole number, got {p['got']}"
+    ),
+    "score.out-of-range": _score_outside,
+    "score.impossible-whole-number": lambda p: (
+        f"{_scored(p)}: {p['got']} is not a score this measure can give (a whole number)"
+    ),
+    "score.impossible-mean": lambda p: (
+        f"{_scored(p)}: {p['got']} is not a score this measure can give "
+        f"(a mean of whole-number ratings, to {p['decimals']} decimal places)"
+    ),
+    # Progress over an episode: refused input (ScoreError) and review flags (ReviewFlag).
+    "progress.bad-session-number": "session numbers are whole numbers from 1; got {got}",
+    "progress.unknown-measure": "session {session}: there is no measure '{measure_id}'",
+    "progress.review-missing-measurements": lambda p: (
+        f"Session {p['session']}: {_or(p['measures'])} has not been recorded at two sessions, "
+        "so progress cannot be judged. Record them and review the plan."
+    ),
+    "progress.review-no-meaningful-improvement": lambda p: (
+        f"No meaningful improvement in {_or(p['measures'])} by session {p['by_session']}: "
+        "review the diagnosis and the care plan."
+    ),
+    "progress.review-worsening": (
+        "{measure} is meaningfully worse than at session {baseline_session} "
+        "({baseline} → {latest}): review the care plan."
     ),
 }
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fascia.pathways.measures import Change, Number, ScoreError, as_score, change
+from fascia.pathways.messages import Message, message
 from fascia.pathways.models import Pathway
 
 
@@ -32,8 +33,10 @@ class MeasureProgress:
 
 @dataclass(frozen=True)
 class ReviewFlag:
+    """Something to review in the care plan; `message` says what (code, params, English text)."""
+
     id: str
-    message: str
+    message: Message
     sources: tuple[str, ...]
 
 
@@ -71,18 +74,21 @@ def progress(
     latest_session = max(measurements_by_session, default=None)
     reached = latest_session is not None and latest_session >= rule.by_session
     reviewed = [changes[m] for m in rule.measures if m in changes]
-    names = " or ".join(pathway.measure(m).abbreviation for m in rule.measures)
+    names = ", ".join(pathway.measure(m).abbreviation for m in rule.measures)
     flags: list[ReviewFlag] = []
     if any(p.change.meaningful_improvement for p in reviewed):
         status = ResponderStatus.RESPONDER
     elif not reviewed:
         status = ResponderStatus.INSUFFICIENT_DATA
-        if reached:
+        if reached and latest_session is not None:
             flags.append(
                 ReviewFlag(
                     "review-missing-measurements",
-                    f"Session {latest_session}: {names} has not been recorded at two sessions, "
-                    "so progress cannot be judged. Record them and review the plan.",
+                    message(
+                        "progress.review-missing-measurements",
+                        session=latest_session,
+                        measures=names,
+                    ),
                     rule.sources,
                 )
             )
@@ -91,8 +97,11 @@ def progress(
         flags.append(
             ReviewFlag(
                 "review-no-meaningful-improvement",
-                f"No meaningful improvement in {names} by session {rule.by_session}: "
-                "review the diagnosis and the care plan.",
+                message(
+                    "progress.review-no-meaningful-improvement",
+                    measures=names,
+                    by_session=rule.by_session,
+                ),
                 rule.sources,
             )
         )
@@ -102,9 +111,14 @@ def progress(
         flags.extend(
             ReviewFlag(
                 f"review-worsening-{p.measure_id}",
-                f"{pathway.measure(p.measure_id).abbreviation} is meaningfully worse than at "
-                f"session {p.baseline_session} ({p.change.baseline} → {p.change.latest}): "
-                "review the care plan.",
+                message(
+                    "progress.review-worsening",
+                    measure=pathway.measure(p.measure_id).abbreviation,
+                    measure_id=p.measure_id,
+                    baseline_session=p.baseline_session,
+                    baseline=str(p.change.baseline),
+                    latest=str(p.change.latest),
+                ),
                 rule.sources,
             )
             for p in changes.values()
@@ -120,11 +134,13 @@ def _series(
     series: dict[str, list[tuple[int, Decimal]]] = {}
     for session in measurements_by_session:
         if isinstance(session, bool) or not isinstance(session, int) or session < 1:
-            raise ScoreError(f"session numbers are whole numbers from 1; got {session!r}")
+            raise ScoreError.of("progress.bad-session-number", got=repr(session))
     for session in sorted(measurements_by_session):
         for measure_id, value in measurements_by_session[session].items():
             if measure_id not in known:
-                raise ScoreError(f"session {session}: there is no measure '{measure_id}'")
-            score = as_score(pathway.measure(measure_id), value, f"at session {session}")
+                raise ScoreError.of(
+                    "progress.unknown-measure", session=session, measure_id=str(measure_id)
+                )
+            score = as_score(pathway.measure(measure_id), value, session=session)
             series.setdefault(measure_id, []).append((session, score))
     return series

@@ -7,6 +7,13 @@ file gets the next `version`, and the old file moves unchanged into a subfolder 
 the definitions folder (`definitions/superseded/`). The registry reads every
 `*.yaml` under its folders and knows each by the file's own `id` and `version`.
 
+A released version never changes: records are made under it. Each folder may hold
+`released.txt`, listing the released versions with the SHA-256 of their files'
+bytes. A released version whose file has other bytes (or is gone) is refused by
+`entry` and `get`, and reported by `check` and `check_file`: copy the released
+file unchanged into `superseded/` and give the edited file the next `version`.
+A new version is added to the list when it is released.
+
 Nothing is read until the registry is first asked. Then every file is indexed (its
 id, version and hash: the top of the file only), and each pathway is checked and
 loaded when it is first asked for, then kept.
@@ -41,6 +48,21 @@ class PathwayFile:
     path: Path
 
 
+@dataclass(frozen=True)
+class Release:
+    """A released version, as `released.txt` lists it (its path and line number)."""
+
+    id: str
+    version: int
+    sha256: str
+    listed_in: Path
+    line: int
+
+
+RELEASED = "released.txt"
+"""The list of released versions in a registry folder: `<id> <version> <sha256>` a line."""
+
+
 class UnknownPathway(LookupError):
     """No pathway file has this id (and version)."""
 
@@ -56,12 +78,20 @@ class Registry:
         self.folders = tuple(Path(folder) for folder in folders)
         self._lock = threading.RLock()
         self._files: dict[tuple[str, int], PathwayFile] | None = None
+        self._released: dict[tuple[str, int], Release] | None = None
         self._texts: dict[tuple[str, int], str] = {}
         self._pathways: dict[tuple[str, int], Pathway] = {}
 
     def files(self) -> tuple[Path, ...]:
         """Every pathway file under the folders, sorted."""
         return tuple(sorted(path for folder in self.folders for path in folder.rglob("*.yaml")))
+
+    def released(self) -> tuple[Release, ...]:
+        """The released versions that the folders' `released.txt` list, by id then version.
+
+        A malformed list raises PathwayError naming its lines.
+        """
+        return tuple(release for _, release in sorted(self._releases().items()))
 
     def entries(self) -> tuple[PathwayFile, ...]:
         """Every pathway file, by id then version."""
@@ -75,12 +105,21 @@ class Registry:
         return found
 
     def entry(self, pathway_id: str, version: int | None = None) -> PathwayFile:
-        """This version of a pathway, or its current (highest) version when none is given."""
+        """This version of a pathway, or its current (highest) version when none is given.
+
+        A released version whose file is not the released one raises PathwayMismatch.
+        """
         if version is None:
             version = self.versions(pathway_id)[-1]
         found = self._index().get((pathway_id, version))
         if found is None:
+            release = self._releases().get((pathway_id, version))
+            if release is not None:
+                raise UnknownPathway(_release_gone(release))
             raise UnknownPathway(f"there is no pathway '{pathway_id}' version {version}")
+        changed = self._release_changed(found.id, found.version, found.sha256)
+        if changed is not None:
+            raise PathwayMismatch(f"{found.path}: {changed}")
         return found
 
     def get(
@@ -117,9 +156,37 @@ class Registry:
         """Whether this version's file has this SHA-256; UnknownPathway if there is no such file."""
         return _same_hash(self.sha256(pathway_id, version), sha256)
 
+    def check_file(self, path: str | Path) -> CheckResult:
+        """Check one file as `check_file` does; a file under the folders also against its release.
+
+        A file of a released id and version must have the released bytes. A file
+        elsewhere (a draft, a copy) is not compared.
+        """
+        result = check_file(path)
+        pathway = result.pathway
+        if pathway is None or not self._holds(Path(path)):
+            return result
+        try:
+            sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            changed = self._release_changed(pathway.id, pathway.version, sha256)
+        except (OSError, PathwayError) as error:
+            changed = f"cannot compare the file with its release: {error}"
+        if changed is None:
+            return result
+        return replace(result, problems=(*result.problems, Problem("version", changed)))
+
     def check(self) -> list[CheckResult]:
-        """Check every file, as `check_file` does, and that no two share an id and version."""
-        results = [check_file(path) for path in self.files()]
+        """Check every file, as `check_file` does, and that no two share an id and version.
+
+        Also that each released version still has its file, unchanged, and that the
+        `released.txt` lists are well formed (reported against the list).
+        """
+        try:
+            releases = self._releases()
+        except PathwayError as error:
+            unlisted = [check_file(path) for path in self.files()]
+            return [*unlisted, CheckResult(Path(error.source), None, error.problems)]
+        results = [self.check_file(path) for path in self.files()]
         first: dict[tuple[str, int], Path] = {}
         for position, result in enumerate(results):
             if result.pathway is None:
@@ -130,7 +197,47 @@ class Registry:
                 results[position] = replace(result, problems=(*result.problems, problem))
             else:
                 first[key] = result.path
+        for key, release in sorted(releases.items()):
+            if key not in first:
+                problem = Problem(f"line {release.line}", _release_gone(release))
+                results.append(CheckResult(release.listed_in, None, (problem,)))
         return results
+
+    def _holds(self, path: Path) -> bool:
+        """Whether this file is under one of the folders."""
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(folder.resolve()) for folder in self.folders)
+
+    def _release_changed(self, pathway_id: str, version: int, sha256: str) -> str | None:
+        """What is wrong when this released id and version has a file with other bytes."""
+        release = self._releases().get((pathway_id, version))
+        if release is None or _same_hash(release.sha256, sha256):
+            return None
+        later = max(v for i, v in self._releases() if i == pathway_id) + 1
+        return (
+            f"{pathway_id} v{version} was released with SHA-256 {release.sha256} "
+            f"(listed in {release.listed_in.name}, line {release.line}), but this file's is "
+            f"{sha256}. Records are made under a released version, so its file never "
+            "changes: put the released file back (from version control), copy it unchanged "
+            "into definitions/superseded/, and make the change with "
+            f"`version: {max(later, version + 1)}`"
+        )
+
+    def _releases(self) -> dict[tuple[str, int], Release]:
+        with self._lock:
+            if self._released is None:
+                releases: dict[tuple[str, int], Release] = {}
+                for folder in self.folders:
+                    listed = folder / RELEASED
+                    for release in _read_releases(listed) if listed.is_file() else ():
+                        key = (release.id, release.version)
+                        if key in releases:
+                            also = f"{key[0]} v{key[1]} is also listed in {releases[key].listed_in}"
+                            problem = Problem(f"line {release.line}", also)
+                            raise PathwayError(str(listed), [problem])
+                        releases[key] = release
+                self._released = releases
+            return self._released
 
     def _index(self) -> dict[tuple[str, int], PathwayFile]:
         with self._lock:
@@ -213,6 +320,54 @@ def _id_and_version(text: str) -> tuple[str, int] | None:
     if not re.fullmatch(r"[1-9][0-9]*", version[0]):
         return None
     return pathway_id[0], int(version[0])
+
+
+def _read_releases(listed: Path) -> list[Release]:
+    """The lines of a `released.txt`: `<id> <version> <sha256>`, `#` starting a comment."""
+    try:
+        text = listed.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PathwayError(str(listed), [Problem("", f"cannot read the file: {error}")]) from error
+    releases: list[Release] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, int], int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if (
+            len(fields) != 3
+            or not re.fullmatch(r"[1-9][0-9]*", fields[1])
+            or not re.fullmatch(r"[0-9a-f]{64}", fields[2])
+        ):
+            problems.append(
+                Problem(
+                    f"line {number}",
+                    "expected a pathway id, its version (1, 2, …) and the SHA-256 of its "
+                    f"file (64 lowercase hex digits), got {line.strip()!r}",
+                )
+            )
+            continue
+        key = (fields[0], int(fields[1]))
+        if key in seen:
+            problems.append(
+                Problem(f"line {number}", f"{key[0]} v{key[1]} is also listed on line {seen[key]}")
+            )
+            continue
+        seen[key] = number
+        releases.append(Release(key[0], key[1], fields[2], listed, number))
+    if problems:
+        raise PathwayError(str(listed), problems)
+    return releases
+
+
+def _release_gone(release: Release) -> str:
+    return (
+        f"{release.id} v{release.version} was released ({release.listed_in}, line "
+        f"{release.line}) but no pathway file has that id and version: a released "
+        "version's file is never deleted or renumbered (an old one lives in "
+        "definitions/superseded/)"
+    )
 
 
 def _duplicate(key: tuple[str, int], other: Path) -> str:

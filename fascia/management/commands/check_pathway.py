@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fascia.pathways import REGISTRY, CheckResult, check_file
+from fascia.pathways import REGISTRY, CheckResult
 
 
 class Command(BaseCommand):
@@ -23,7 +23,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        results: list[CheckResult] = [check_file(f) for f in options["files"]] or REGISTRY.check()
+        results: list[CheckResult] = [
+            REGISTRY.check_file(f) for f in options["files"]
+        ] or REGISTRY.check()
         if not results:
             folders = ", ".join(str(f) for f in REGISTRY.folders)
             raise CommandError(f"No pathway files found in {folders}.")

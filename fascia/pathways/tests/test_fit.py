@@ -83,7 +83,8 @@ class TestFindingsThatPointElsewhere:
         assert decision.fit.count == 4
         [finding] = decision.fit.points_elsewhere
         assert finding.id == "fit-pain-reaches-foot"
-        assert "lumbar" in finding.clinician
+        assert finding.clinician.code == "fit.fit-pain-reaches-foot.clinician"
+        assert "lumbar" in finding.clinician.text
         assert finding.sources
         assert decision.outcome is REVIEW and decision.safety is SUITABLE
 

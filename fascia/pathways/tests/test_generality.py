@@ -63,7 +63,7 @@ class TestSecondPathway:
     def test_it_reviews_by_its_own_session(self) -> None:
         result = progress(NECK, {1: {"nprs": 5, "ndemo": 10}, 3: {"nprs": 4, "ndemo": 9}})
         assert result.status is ResponderStatus.FLAG_FOR_REVIEW
-        assert "NPRS or NDEMO by session 3" in result.flags[0].message
+        assert "NPRS or NDEMO by session 3" in result.flags[0].message.text
 
     def test_it_uses_its_own_follow_up_outcomes(self) -> None:
         assert follow_up_outcome(NECK, {"breathless": False}).outcome == "fine"

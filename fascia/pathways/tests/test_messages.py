@@ -12,11 +12,15 @@ from fascia.pathways import (
     Message,
     NeedleCounts,
     Respondent,
+    ScoreError,
     answers_from_form,
     answers_from_json,
+    change,
     follow_up_outcome,
     message,
+    progress,
     render,
+    score,
     triage,
     validate_session,
 )
@@ -42,6 +46,19 @@ def session(checklist: dict[str, Any], counts: NeedleCounts) -> Message:
     return validate_session(PIRIFORMIS, checklist, counts).problems[0].message
 
 
+def scored(call: Callable[[], object]) -> Message:
+    with pytest.raises(ScoreError) as error:
+        call()
+    assert str(error.value) == error.value.message.text
+    return error.value.message
+
+
+def flagged(sessions: dict[int, dict[str, int]]) -> Message:
+    return progress(PIRIFORMIS, sessions).flags[0].message
+
+
+NPRS, LEFS, PSFS = (PIRIFORMIS.measure(m) for m in ("nprs", "lefs", "psfs"))
+UNCHOSEN = PSFS.model_copy(update={"patient_chosen_items": None})  # the checker refuses this
 CLINICIANS = EVERY_TYPE[0].model_copy(update={"answered_by": Respondent.CLINICIAN})
 
 # Each code of the English catalogue, and a way to make the engine say it.
@@ -87,6 +104,33 @@ SAID_BY: dict[str, Callable[[], Message]] = {
     "session.muscle-total-mismatch": lambda: session(
         ALL_DONE, NeedleCounts(3, 3, {"piriformis": 2})
     ),
+    "score.expected-one-number": lambda: scored(lambda: score(NPRS, [3])),
+    "score.expected-item-ratings": lambda: scored(lambda: score(LEFS, 60)),
+    "score.expected-activity-ratings": lambda: scored(
+        lambda: score(PSFS, "walking")  # type: ignore[arg-type]
+    ),
+    "score.unknown-items": lambda: scored(lambda: score(LEFS, {"flying": 3})),
+    "score.too-many-ratings": lambda: scored(lambda: score(LEFS, [4] * 21)),
+    "score.incomplete": lambda: scored(lambda: score(LEFS, [3] * 18)),
+    "score.no-chosen-items": lambda: scored(lambda: score(UNCHOSEN, [3])),
+    "score.activity-count": lambda: scored(lambda: score(PSFS, [])),
+    "score.expected-number": lambda: scored(
+        lambda: score(LEFS, ["4"] * 20)  # type: ignore[list-item]
+    ),
+    "score.expected-finite-number": lambda: scored(lambda: score(NPRS, float("nan"))),
+    "score.expected-whole-number": lambda: scored(lambda: score(NPRS, 6.5)),
+    "score.out-of-range": lambda: scored(lambda: score(NPRS, 11)),
+    "score.impossible-whole-number": lambda: scored(lambda: change(NPRS, 7.5, 4)),
+    "score.impossible-mean": lambda: scored(lambda: change(PSFS, Decimal("5.30"), 5)),
+    "progress.bad-session-number": lambda: scored(lambda: progress(PIRIFORMIS, {0: {"nprs": 5}})),
+    "progress.unknown-measure": lambda: scored(lambda: progress(PIRIFORMIS, {1: {"odi": 20}})),
+    "progress.review-missing-measurements": lambda: flagged({1: {"nprs": 6}, 4: {"psfs": 4}}),
+    "progress.review-no-meaningful-improvement": lambda: flagged(
+        {1: {"nprs": 6, "lefs": 40}, 4: {"nprs": 5, "lefs": 45}}
+    ),
+    "progress.review-worsening": lambda: flagged(
+        {1: {"nprs": 3, "lefs": 60}, 2: {"nprs": 6, "lefs": 60}}
+    ),
 }
 
 
@@ -106,6 +150,24 @@ class TestCatalogue:
         said = answer({"weight": 501})
         assert dict(said.params) == {"got": "501", "low": "0.5", "high": "500", "unit": "kg"}
         assert said.text == "501 is outside the allowed range 0.5 to 500 kg"
+
+    def test_a_refused_score_names_what_was_scored_as_params(self) -> None:
+        said = scored(lambda: score(LEFS, [4, 4, 5] + [4] * 17))
+        wording = LEFS.items[2].wording
+        assert dict(said.params) == {
+            "measure": "LEFS",
+            "item": 3,
+            "wording": wording,
+            "got": "5",
+            "low": "0",
+            "high": "4",
+            "unit": "points",
+        }
+        assert said.text == f"LEFS item 3 ({wording}): 5 is outside the range 0 to 4 points"
+        assert scored(lambda: change(NPRS, 5, 12)).params["which"] == "latest"
+        at_session = scored(lambda: progress(PIRIFORMIS, {2: {"nprs": 11}}))
+        assert at_session.params["session"] == 2
+        assert at_session.text.startswith("NPRS at session 2: 11 is outside")
 
     def test_an_answer_errors_text_is_its_message_with_the_question(self) -> None:
         with pytest.raises(AnswerError) as error:
@@ -158,6 +220,16 @@ class TestPathwayTexts:
         )
         assert fired.staff_message.code == f"triage.{rule.id}.staff_message"
         assert fired.staff_message.text == rule.staff_message
+
+    def test_a_finding_that_points_elsewhere_is_coded_under_fit(self) -> None:
+        answers = {**clean_answers(), "pain_spread": ["back_of_thigh", "calf", "foot"]}
+        decision = triage(PIRIFORMIS, answers)
+        assert decision.fit is not None
+        [finding] = decision.fit.points_elsewhere
+        assert PIRIFORMIS.fit is not None
+        written = next(p for p in PIRIFORMIS.fit.points_elsewhere if p.id == finding.id)
+        assert finding.clinician == Message(f"fit.{finding.id}.clinician", {}, written.clinician)
+        assert str(finding.clinician) == written.clinician
 
     def test_a_follow_up_reason_is_coded_under_follow_up(self) -> None:
         decision = follow_up_outcome(PIRIFORMIS, {})

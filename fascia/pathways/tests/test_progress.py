@@ -26,7 +26,13 @@ class TestProgress:
         result = progress(PIRIFORMIS, {1: {"nprs": 6, "lefs": 40}, 4: {"nprs": 5, "lefs": 45}})
         assert result.status is ResponderStatus.FLAG_FOR_REVIEW
         assert [f.id for f in result.flags] == ["review-no-meaningful-improvement"]
-        assert "NPRS or LEFS by session 4" in result.flags[0].message
+        said = result.flags[0].message
+        assert said.code == "progress.review-no-meaningful-improvement"
+        assert dict(said.params) == {"measures": "NPRS, LEFS", "by_session": 4}
+        assert str(said) == (
+            "No meaningful improvement in NPRS or LEFS by session 4: "
+            "review the diagnosis and the care plan."
+        )
         assert result.flags[0].sources == ("clinic-policy",)
 
     def test_an_earlier_gain_that_was_lost_is_flagged(self) -> None:
@@ -47,6 +53,9 @@ class TestProgress:
     def test_it_flags_a_meaningful_worsening(self) -> None:
         result = progress(PIRIFORMIS, {1: {"nprs": 3, "lefs": 60}, 2: {"nprs": 6, "lefs": 60}})
         assert [f.id for f in result.flags] == ["review-worsening-nprs"]
+        assert str(result.flags[0].message) == (
+            "NPRS is meaningfully worse than at session 1 (3 → 6): review the care plan."
+        )
 
     def test_the_baseline_is_the_first_session_with_that_measure(self) -> None:
         result = progress(PIRIFORMIS, {1: {"nprs": 7}, 2: {"lefs": 30}, 5: {"lefs": 50}})
