@@ -1,4 +1,5 @@
-# Fascia. `make run` serves the site; `make test` runs lint and every test.
+# Fascia. `make run` serves the site; `make test` runs lint and every test; `make check` runs
+# lint and the tests without a browser, for the inner loop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install setup run test test-suite lint format chromium java bench-tools markup clean bench
+.PHONY: install setup run check test test-suite test-e2e lint format chromium java bench-tools markup clean bench
 BENCH_NPM := bench/node_modules/.installed
 
 $(BIN)/.installed: pyproject.toml
@@ -25,7 +26,7 @@ setup: install
 
 # The web server and the task worker (staff notifications) run side by side, from Procfile.
 run: setup
-	@echo "Fascia is starting on http://$(HOST):$(PORT)/ (enquiry inbox: /app/enquiries/, content: /cms/)"
+	@echo "Fascia is starting on http://$(HOST):$(PORT)/ (staff area: /app/, content: /cms/)"
 	$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 lint: install
@@ -61,8 +62,22 @@ $(BENCH_NPM): bench/package.json bench/package-lock.json
 	npm ci --prefix bench --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Tests run in parallel (pytest-xdist), one process per CPU unless PYTEST_WORKERS says
+# otherwise; each process has its own test database, migrated and seeded once, and the
+# processes that get browser tests start their own Chromium and live server.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The inner loop: lint and every test but the browser ones, on test databases kept under
+# var/test-databases/ between runs (--reuse-db; FASCIA_TEST_DB_NAME names a set of your own).
+check: lint
+	$(PYTEST) --reuse-db -m "not e2e"
+
 test-suite: install chromium
-	$(BIN)/pytest
+	$(PYTEST)
+
+test-e2e: install chromium
+	$(PYTEST) -m e2e
 
 # The Nu HTML checker on every page type, public and staff (bench/README.md).
 markup: install java $(BENCH_NPM)
@@ -71,7 +86,7 @@ markup: install java $(BENCH_NPM)
 test: lint test-suite markup
 
 clean:
-	rm -rf $(VENV) var/static bench/node_modules
+	rm -rf $(VENV) var/static var/test-databases bench/node_modules
 
 # Every benchmark against a fresh app served as `make run` serves it (bench/README.md);
 # figures in docs/benchmarks.md.
@@ -81,3 +96,4 @@ bench: install bench-tools $(BENCH_NPM)
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/enquiries.py
+	$(BIN)/python bench/audit.py

@@ -435,12 +435,16 @@ class App:
         return int(str(self.query(code)))
 
     def create_user(self, username: str, password: str, *, superuser: bool = False) -> None:
-        """A staff member who can sign in to /app/; a superuser can also use the CMS."""
+        """The manager of every clinic, who can use all of /app/; a superuser can also use
+        the CMS."""
         method = "create_superuser" if superuser else "create_user"
         self.query(
-            "import json; from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.{method}({username!r}, password={password!r}, "
-            "is_staff=True); print(json.dumps(True))"
+            "import json; from fascia.accounts.models import User; "
+            "from fascia.clinics.models import Clinic, Membership, Role; "
+            f"user = User.objects.{method}({username!r}, password={password!r}); "
+            "Membership.objects.bulk_create(Membership(user=user, clinic=clinic, "
+            "role=Role.CLINIC_MANAGER) for clinic in Clinic.objects.all()); "
+            "print(json.dumps(True))"
         )
 
     # Preparation

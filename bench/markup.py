@@ -9,7 +9,8 @@ A fresh app is started on SQLite (see harness.py); the benchmark reads, as brows
   reach them without breaking the app;
 - staff: the sign-in page (blank and refusing a wrong password), the enquiry inbox (all
   and searched), one enquiry (as it arrived, with a note added, erased) and its erase
-  confirmation;
+  confirmation, the staff list, the add-a-staff-member form, a staff member, the clinics
+  and a clinic;
 - cms: the Wagtail sign-in, dashboard, clinic settings and a page's draft preview; with
   `--all-cms` also the page explorer, the symptoms snippets, the editor of a treatment and
   of a condition and a page's history, where Wagtail's own markup has errors.
@@ -190,6 +191,19 @@ def read_staff(app: App, reference: str, pages: Pages) -> None:
     erase = pages.add("staff", "erase confirmation", browser.get(f"{enquiry_path}erase/"))
     erased = browser.post(f"{enquiry_path}erase/", hidden_fields(erase.text))
     pages.add("staff", "erased enquiry", erased)
+    staff = pages.add("staff", "staff list", browser.get("/app/staff/"))
+    pages.add("staff", "add a staff member", browser.get("/app/staff/add/"))
+    pages.add("staff", "a staff member", browser.get(first_link(staff.text, "/app/staff/")))
+    clinics = pages.add("staff", "clinics", browser.get("/app/clinics/"))
+    pages.add("staff", "a clinic", browser.get(first_link(clinics.text, "/app/clinics/")))
+
+
+def first_link(html: str, prefix: str) -> str:
+    """The first link on the page to a record under `prefix` (`/app/staff/12/`, say)."""
+    match = re.search(rf'href="({re.escape(prefix)}\d+/)"', html)
+    if not match:
+        raise RuntimeError(f"no link to a record under {prefix} on the page")
+    return match.group(1)
 
 
 def read_cms(app: App, site: dict, pages: Pages, *, all_pages: bool) -> None:

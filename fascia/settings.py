@@ -46,6 +46,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", FASCIA_BASE_URL)
 INSTALLED_APPS = [
     "fascia",
     "fascia.accounts",
+    "fascia.clinics",
     "fascia.website",
     "fascia.enquiries",
     "wagtail.contrib.forms",
@@ -207,8 +208,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "inbox:list"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["fascia.accounts.backends.UsernameOrEmailBackend"]
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
 
 LANGUAGE_CODE = "en-in"
 LANGUAGES = [("en-in", _("English"))]

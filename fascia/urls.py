@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from fascia.cacheable import cacheable_page
 from fascia.health import healthz
 
 
@@ -20,13 +21,13 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(
         "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        cacheable_page(TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
         name="robots",
     ),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", cacheable_page(sitemap), name="sitemap"),
     path("enquire/", include("fascia.enquiries.urls")),
     path("app/enquiries/", include("fascia.enquiries.inbox_urls")),
-    path("app/", include("fascia.accounts.urls")),
+    path("app/", include("fascia.clinics.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "fascia.accounts"
     label = "accounts"
     verbose_name = _("Staff and audit")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the database check)

@@ -1,17 +1,22 @@
 """Every write to an enquiry: one function each, one transaction, one audit event."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
+from wagtail.models import Page
 
-from fascia.accounts import audit
-
-from . import privacy
-from .models import Enquiry, Note, Status, new_reference
+from . import events, privacy, tokens
+from .models import EITHER_CLINIC, Enquiry, Note, Status, new_reference
 from .tasks import notify_staff_of_enquiry
+
+if TYPE_CHECKING:
+    from fascia.accounts.models import User
+    from fascia.clinics.models import Clinic
 
 ERASED_NAME = "(erased)"
 # Allowed moves between statuses. Spam and closed can be reopened in case of a mistake.
@@ -29,6 +34,30 @@ class ActionError(Exception):
     """A request the rules do not allow; the message is fit to show to staff."""
 
 
+def enquiry_submission(
+    content: Mapping[str, Any], *, form_token: str, honeypot: str, now: float | None = None
+) -> dict[str, Any]:
+    """The keyword arguments for `enquiry_submit`: what the person sent (`content`, as the
+    form cleaned it) with the enquiry's idempotency key and spam verdict, which come from
+    the form's token and honeypot (tokens.py)."""
+    clinic = content["clinic"]
+    source = content["source_page"]
+    fingerprint = (
+        content["name"],
+        content["phone"].as_e164,
+        content["email"].lower(),
+        str(clinic.pk) if clinic else EITHER_CLINIC,
+        content["preferred_time"],
+        content["message"],
+        str(source.pk) if source else "",
+    )
+    return {
+        **content,
+        "idempotency_key": tokens.idempotency_key(form_token, fingerprint),
+        "spam_reason": tokens.spam_reason(form_token, honeypot=honeypot, now=now),
+    }
+
+
 def enquiry_submit(
     *,
     idempotency_key: str,
@@ -36,10 +65,10 @@ def enquiry_submit(
     phone: PhoneNumber,
     phone_kind: str,
     email: str,
-    clinic,
+    clinic: "Clinic | None",
     preferred_time: str,
     message: str,
-    source_page,
+    source_page: Page | None,
     source_url: str,
     consent_version: str,
     spam_reason: str = "",
@@ -72,8 +101,7 @@ def enquiry_submit(
                     },
                 )
                 if created:
-                    detail = {"spam": spam_reason} if spam_reason else {}
-                    audit.record("enquiry.received", enquiry, detail=detail)
+                    events.enquiry_received(enquiry, spam_reason=spam_reason)
                     if not spam_reason:
                         notify_staff_of_enquiry.enqueue(enquiry.pk)
                 return enquiry, created
@@ -84,7 +112,9 @@ def enquiry_submit(
     raise IntegrityError("could not draw an unused enquiry reference")
 
 
-def enquiry_change_status(*, enquiry: Enquiry, status: str, by) -> Enquiry:
+def enquiry_change_status(
+    *, enquiry: Enquiry, status: str, by: "User", ip: str | None = None
+) -> Enquiry:
     """Move an enquiry to another status, recording who did it."""
     with transaction.atomic():
         enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
@@ -98,20 +128,18 @@ def enquiry_change_status(*, enquiry: Enquiry, status: str, by) -> Enquiry:
         old = enquiry.status
         enquiry.status = status
         enquiry.save(update_fields=["status"])
-        audit.record(
-            "enquiry.status_changed", enquiry, actor=by, detail={"from": old, "to": status}
-        )
+        events.enquiry_status_changed(enquiry, by=by, old=old, new=status, ip=ip)
         if old == Status.SPAM and not enquiry.notified_at:
             notify_staff_of_enquiry.enqueue(enquiry.pk)
     return enquiry
 
 
-def enquiry_add_note(*, enquiry: Enquiry, text: str, by) -> Note:
+def enquiry_add_note(*, enquiry: Enquiry, text: str, by: "User", ip: str | None = None) -> Note:
     with transaction.atomic():
         if enquiry.is_erased:
             raise ActionError(_("This enquiry was erased; notes can no longer be added."))
         note = Note.objects.create(enquiry=enquiry, author=by, text=text)
-        audit.record("enquiry.note_added", enquiry, actor=by, detail={"note": note.pk})
+        events.enquiry_note_added(enquiry, by=by, note_id=note.pk, ip=ip)
     return note
 
 
@@ -120,7 +148,9 @@ class ErasureReason:
     RETENTION = "retention"
 
 
-def enquiry_erase(*, enquiry: Enquiry, by, reason: str) -> Enquiry:
+def enquiry_erase(
+    *, enquiry: Enquiry, by: "User | None", reason: str, ip: str | None = None
+) -> Enquiry:
     """Anonymise the person's data on request; keep the fact, the date and who did it."""
     with transaction.atomic():
         enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
@@ -137,7 +167,7 @@ def enquiry_erase(*, enquiry: Enquiry, by, reason: str) -> Enquiry:
             enquiry.status = Status.CLOSED
         enquiry.save()
         enquiry.notes.update(text="")
-        audit.record("enquiry.erased", enquiry, actor=by, detail={"reason": reason})
+        events.enquiry_erased(enquiry, by=by, reason=reason, ip=ip)
     return enquiry
 
 

@@ -22,8 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fascia.accounts import audit
-
+from . import events
 from .models import Enquiry
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -64,7 +63,7 @@ def _row(enquiry: Enquiry) -> list[str]:
         enquiry.phone.as_e164 if enquiry.phone else "",
         enquiry.get_phone_kind_display(),
         enquiry.email,
-        enquiry.clinic.title if enquiry.clinic else _("Either clinic"),
+        enquiry.clinic.name if enquiry.clinic else _("Either clinic"),
         enquiry.get_preferred_time_display(),
         enquiry.source_title,
         enquiry.spam_reason,
@@ -95,22 +94,21 @@ def _filters_for_the_record(filters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def enquiries_export(
-    *, enquiries: QuerySet[Enquiry], filters: Mapping[str, Any], by
+    *, enquiries: QuerySet[Enquiry], filters: Mapping[str, Any], by, ip: str | None = None
 ) -> tuple[str, str]:
     """The CSV file of `enquiries` as (file name, content), with the export recorded.
 
-    The audit event says who exported, with which filters, how many rows and which ones.
+    The audit event says who exported, with which filters, how many rows and which ones;
+    it is in the audit chain of the clinic the list was filtered to, if it was.
     """
     rows = list(enquiries)
-    audit.record_for_list(
-        "enquiry.exported",
-        Enquiry,
-        actor=by,
-        detail={
-            "filters": _filters_for_the_record(filters),
-            "rows": len(rows),
-            "references": [enquiry.reference for enquiry in rows],
-        },
+    clinic = str(filters.get("clinic") or "")
+    events.enquiries_exported(
+        by=by,
+        references=[enquiry.reference for enquiry in rows],
+        filters=_filters_for_the_record(filters),
+        clinic=int(clinic) if clinic.isdigit() else None,
+        ip=ip,
     )
     file_name = f"enquiries-{timezone.localdate():%Y-%m-%d}.csv"
     return file_name, _csv([_header(), *(_row(enquiry) for enquiry in rows)])

@@ -1,14 +1,12 @@
-import hashlib
-import time
+from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from wagtail.models import Page
 
-from fascia.website.models import ClinicPage
+from fascia.clinics.models import Clinic
 
 from . import phone, privacy, tokens
 from .models import EITHER_CLINIC, PreferredTime
@@ -106,9 +104,9 @@ class EnquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        clinics = ClinicPage.objects.live().order_by("title").only("pk", "title")
+        clinics = Clinic.objects.filter(active=True).order_by("name").only("pk", "name")
         self.fields["clinic"].choices = [
-            *((str(clinic.pk), clinic.title) for clinic in clinics),
+            *((str(clinic.pk), clinic.name) for clinic in clinics),
             (EITHER_CLINIC, _("Either clinic")),
         ]
         self.clinics = {str(clinic.pk): clinic for clinic in clinics}
@@ -155,44 +153,15 @@ class EnquiryForm(forms.Form):
         submitted = self.data.get("form_token", "") if self.is_bound else ""
         return submitted if tokens.read(submitted) else tokens.PLACEHOLDER
 
-    def token(self) -> tokens.FormToken | None:
-        return tokens.read(self.cleaned_data.get("form_token", ""))
+    def submission(self) -> dict[str, Any]:
+        """What the person sent, in `enquiry_submit`'s terms.
 
-    def spam_reason(self, now: float | None = None) -> str:
-        """Why this submission looks automated, or "" when it looks like a person."""
-        if self.cleaned_data.get("website"):
-            return "honeypot"
-        token = self.token()
-        if token is None:
-            return "no valid form token"
-        if token.age(now if now is not None else time.time()) < settings.FASCIA_ENQUIRY_MIN_SECONDS:
-            return "sent too fast"
-        return ""
-
-    def fingerprint(self) -> str:
-        data = self.cleaned_data
-        parts = [
-            data["name"],
-            data["phone"].as_e164,
-            data["email"].lower(),
-            data["clinic"],
-            data["preferred_time"],
-            data["message"],
-            str(data["source_page"].pk if data["source_page"] else ""),
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-    def idempotency_key(self) -> str:
-        return tokens.idempotency_key(
-            self.token(), self.cleaned_data.get("form_token", ""), self.fingerprint()
-        )
-
-    def submission(self) -> dict:
-        """The keyword arguments for `enquiry_submit`."""
+        The form only validates: the idempotency key and the spam verdict come from the
+        form's token and honeypot in `actions.enquiry_submission`.
+        """
         data = self.cleaned_data
         source = data["source_page"]
         return {
-            "idempotency_key": self.idempotency_key(),
             "name": data["name"],
             "phone": data["phone"],
             "phone_kind": phone.phone_kind(data["phone"]),
@@ -203,7 +172,6 @@ class EnquiryForm(forms.Form):
             "source_page": source,
             "source_url": source.get_url() if source else "",
             "consent_version": privacy.notice_version(),
-            "spam_reason": self.spam_reason(),
         }
 
     def error_links(self) -> list[tuple[str, str]]:

@@ -1,20 +1,21 @@
 """The staff inbox: the list of enquiries, one enquiry, its status, notes and erasure.
 
-Every view needs a signed-in, active staff member (`staff_required`). A visitor who is
-not signed in is sent to the login page, and back here afterwards. Someone signed in
-without staff access gets 404, as if the page did not exist, so that enquiry references
-cannot be probed by trying them.
+Every view needs a signed-in staff member who handles enquiries in at least one clinic
+(`staff_required(Capability.ENQUIRIES)`). A visitor who is not signed in is sent to the
+login page, and back here afterwards. Anyone else gets 404, as if the page did not exist,
+and so does an enquiry of a clinic the person does not work in, so that references cannot
+be probed by trying them.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascia.accounts.audit import request_ip
+from fascia.clinics.permissions import Capability, staff_required
 
 from . import export, queries
 from .actions import (
@@ -30,14 +31,7 @@ from .models import Status
 PER_PAGE = 25
 
 
-def staff_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not queries.can_use_inbox(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
+inbox_view = staff_required(Capability.ENQUIRIES)
 
 
 def _first_error(form) -> str:
@@ -45,22 +39,25 @@ def _first_error(form) -> str:
 
 
 @require_GET
-@staff_required
+@inbox_view
 def enquiry_list(request):
-    form = InboxFilterForm(request.GET, clinics=queries.inbox_clinics())
-    enquiries = queries.inbox_enquiries(**form.filters())
+    form = InboxFilterForm(request.GET, clinics=queries.inbox_clinics(request.user))
+    enquiries = queries.inbox_enquiries(request.user, **form.filters())
     page = Paginator(enquiries, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "counts": queries.status_counts()}
+    context = {"form": form, "page": page, "counts": queries.status_counts(request.user)}
     return render(request, "enquiries/inbox/list.html", context)
 
 
 @require_GET
-@staff_required
+@inbox_view
 def enquiry_export(request):
-    form = InboxFilterForm(request.GET, clinics=queries.inbox_clinics())
+    form = InboxFilterForm(request.GET, clinics=queries.inbox_clinics(request.user))
     filters = form.filters()
     file_name, content = export.enquiries_export(
-        enquiries=queries.inbox_enquiries(**filters), filters=filters, by=request.user
+        enquiries=queries.inbox_enquiries(request.user, **filters),
+        filters=filters,
+        by=request.user,
+        ip=request_ip(request),
     )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
@@ -68,9 +65,9 @@ def enquiry_export(request):
 
 
 @require_GET
-@staff_required
+@inbox_view
 def enquiry_detail(request, reference):
-    enquiry = queries.access_enquiry(request.user, reference)
+    enquiry = queries.access_enquiry(request.user, reference, ip=request_ip(request))
     timeline = queries.enquiry_timeline(enquiry)
     context = {
         "enquiry": enquiry,
@@ -101,34 +98,42 @@ def _act(request, reference, form_class, act):
 
 
 @require_POST
-@staff_required
+@inbox_view
 def enquiry_status(request, reference):
     def change(enquiry, data):
-        enquiry_change_status(enquiry=enquiry, status=data["status"], by=request.user)
+        enquiry_change_status(
+            enquiry=enquiry, status=data["status"], by=request.user, ip=request_ip(request)
+        )
         return _("Marked “%(status)s”.") % {"status": Status(data["status"]).label}
 
     return _act(request, reference, StatusForm, change)
 
 
 @require_POST
-@staff_required
+@inbox_view
 def enquiry_note(request, reference):
     def add(enquiry, data):
-        enquiry_add_note(enquiry=enquiry, text=data["text"], by=request.user)
+        enquiry_add_note(
+            enquiry=enquiry, text=data["text"], by=request.user, ip=request_ip(request)
+        )
         return _("Note added.")
 
     return _act(request, reference, NoteForm, add)
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@inbox_view
 def enquiry_erase_view(request, reference):
     showing = request.method == "GET"
-    enquiry = queries.access_enquiry(request.user, reference, record_view=showing)
+    enquiry = queries.access_enquiry(
+        request.user, reference, record_view=showing, ip=request_ip(request)
+    )
     if showing:
         return render(request, "enquiries/inbox/erase.html", {"enquiry": enquiry})
     try:
-        enquiry_erase(enquiry=enquiry, by=request.user, reason=ErasureReason.REQUEST)
+        enquiry_erase(
+            enquiry=enquiry, by=request.user, reason=ErasureReason.REQUEST, ip=request_ip(request)
+        )
     except ActionError as error:
         messages.error(request, str(error))
     else:

@@ -47,7 +47,7 @@ class InboxFilterForm(InboxForm):
         self.fields["clinic"].choices = [
             ("", _("Any")),
             (EITHER_CLINIC, _("Either clinic (no preference given)")),
-            *((str(clinic.pk), clinic.title) for clinic in clinics),
+            *((str(clinic.pk), clinic.name) for clinic in clinics),
         ]
 
     def clean(self):

@@ -58,11 +58,11 @@ class Enquiry(models.Model):
     )
     email = models.EmailField(_("email"), max_length=254, blank=True)
     clinic = models.ForeignKey(
-        "website.ClinicPage",
+        "clinics.Clinic",
         verbose_name=_("preferred clinic"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="enquiries",
         help_text=_("Empty when either clinic suits"),
     )

@@ -5,46 +5,47 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fascia.accounts import audit
 from fascia.accounts.models import AuditEvent
-from fascia.website.models import ClinicPage
+from fascia.clinics.models import Clinic
+from fascia.clinics.permissions import Capability, clinics_for, in_my_clinics, require
 
+from . import events
 from .actions import TRANSITIONS, ErasureReason
 from .models import EITHER_CLINIC, Enquiry, Status
 
 PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
 
 
-def can_use_inbox(user) -> bool:
-    """Whether `user` may read and handle enquiries: any active staff member, for now.
-
-    Roles per clinic come later; until then every staff member sees every clinic.
-    """
-    return user.is_authenticated and user.is_active and user.is_staff
-
-
-def access_enquiry(user, reference: str, *, record_view: bool = True) -> Enquiry:
+def access_enquiry(
+    user, reference: str, *, record_view: bool = True, ip: str | None = None
+) -> Enquiry:
     """The enquiry with this reference if `user` may see it, recording that they did.
 
-    Anyone without inbox access gets 404 whether or not the reference exists, so that
-    references cannot be probed. Views that only change an enquiry pass
-    `record_view=False`: their action records its own event.
+    Staff see the enquiries of their clinics and those for "either clinic"; for anyone
+    else the answer is 404 whether or not the reference exists, so that references cannot
+    be probed. Views that only change an enquiry pass `record_view=False`: their action
+    records its own event. `ip` is the address of the request, for the audit trail.
     """
-    if not can_use_inbox(user):
-        raise Http404
     enquiry = get_object_or_404(Enquiry.objects.select_related("clinic"), reference=reference)
+    require(user, Capability.ENQUIRIES, enquiry.clinic_id)
     if record_view:
-        audit.record("enquiry.viewed", enquiry, actor=user)
+        events.enquiry_viewed(enquiry, by=user, ip=ip)
     return enquiry
 
 
-def inbox_clinics() -> QuerySet[ClinicPage]:
-    return ClinicPage.objects.live().order_by("title")
+def inbox_clinics(user) -> QuerySet[Clinic]:
+    """The clinics whose enquiries `user` handles, for the inbox's clinic filter."""
+    return clinics_for(user, Capability.ENQUIRIES).order_by("name")
+
+
+def visible_enquiries(user) -> QuerySet[Enquiry]:
+    """Every enquiry `user` may see: their clinics' and those for "either clinic"."""
+    return Enquiry.objects.filter(in_my_clinics(user, Capability.ENQUIRIES))
 
 
 def _start_of(day: date) -> datetime:
@@ -68,6 +69,7 @@ def _matching(search: str) -> Q:
 
 
 def inbox_enquiries(
+    user,
     *,
     status: str = "",
     clinic: str = "",
@@ -77,11 +79,11 @@ def inbox_enquiries(
 ) -> QuerySet[Enquiry]:
     """The enquiries matching the inbox filters, newest first.
 
-    Spam is left out unless it is the status asked for. `clinic` is a clinic page's id, or
+    Spam is left out unless it is the status asked for. `clinic` is a clinic's id, or
     EITHER_CLINIC for the enquiries that named no clinic. The dates are local dates, both
     included.
     """
-    enquiries = Enquiry.objects.select_related("clinic").order_by("-created_at", "-pk")
+    enquiries = visible_enquiries(user).select_related("clinic").order_by("-created_at", "-pk")
     enquiries = enquiries.filter(Q(status=status) if status else ~Q(status=Status.SPAM))
     if clinic == EITHER_CLINIC:
         enquiries = enquiries.filter(clinic__isnull=True)
@@ -96,9 +98,9 @@ def inbox_enquiries(
     return enquiries
 
 
-def status_counts() -> list[tuple[Status, int]]:
-    """How many enquiries there are in each status, every status listed, in one query."""
-    counts = dict(Enquiry.objects.order_by().values_list("status").annotate(Count("pk")))
+def status_counts(user) -> list[tuple[Status, int]]:
+    """How many enquiries `user` can see in each status, every status listed, in one query."""
+    counts = dict(visible_enquiries(user).order_by().values_list("status").annotate(Count("pk")))
     return [(status, counts.get(status, 0)) for status in Status]
 
 
@@ -126,34 +128,34 @@ def _status_label(value: str) -> str:
 def _summary(event: AuditEvent) -> str:
     detail = event.detail
     match event.action:
-        case "enquiry.received" if detail.get("spam"):
+        case events.RECEIVED if detail.get("spam"):
             return _("Received from the website and held as spam (%(reason)s)") % {
                 "reason": detail["spam"]
             }
-        case "enquiry.received":
+        case events.RECEIVED:
             return _("Received from the website")
-        case "enquiry.status_changed":
+        case events.STATUS_CHANGED:
             return _("Status changed from “%(old)s” to “%(new)s”") % {
                 "old": _status_label(detail.get("from", "")),
                 "new": _status_label(detail.get("to", "")),
             }
-        case "enquiry.note_added":
+        case events.NOTE_ADDED:
             return _("Note added")
-        case "enquiry.notified":
+        case events.NOTIFIED:
             return _("Clinic told by email")
-        case "enquiry.notification_failed" if detail.get("will_retry"):
+        case events.NOTIFICATION_FAILED if detail.get("will_retry"):
             return _("Email to the clinic failed (attempt %(attempt)s); it will be tried again") % {
                 "attempt": detail.get("attempt", "?")
             }
-        case "enquiry.notification_failed":
+        case events.NOTIFICATION_FAILED:
             return _("Email to the clinic failed (attempt %(attempt)s); no more attempts") % {
                 "attempt": detail.get("attempt", "?")
             }
-        case "enquiry.erased" if detail.get("reason") == ErasureReason.REQUEST:
+        case events.ERASED if detail.get("reason") == ErasureReason.REQUEST:
             return _("Personal details erased at the person's request")
-        case "enquiry.erased" if detail.get("reason") == ErasureReason.RETENTION:
+        case events.ERASED if detail.get("reason") == ErasureReason.RETENTION:
             return _("Personal details erased at the end of the retention period")
-        case "enquiry.erased":
+        case events.ERASED:
             return _("Personal details erased (%(reason)s)") % {"reason": detail.get("reason")}
     return event.action
 
@@ -165,7 +167,7 @@ def display_name(user) -> str:
 def _who(event: AuditEvent) -> str:
     if event.actor is not None:
         return display_name(event.actor)
-    if event.action == "enquiry.received":
+    if event.action == events.RECEIVED:
         return _("the website")
     return _("Fascia")
 
@@ -185,10 +187,10 @@ def enquiry_timeline(enquiry: Enquiry) -> list[TimelineEntry]:
             who=_who(event),
             note=notes.get(event.detail.get("note"), ""),
         )
-        for event in audit.events_for(enquiry).exclude(action="enquiry.viewed")
+        for event in audit.events_for(enquiry).exclude(action=events.VIEWED)
     ]
 
 
 def erasure(timeline: list[TimelineEntry]) -> TimelineEntry | None:
     """The entry recording the erasure of the enquiry's personal details, if it was erased."""
-    return next((entry for entry in reversed(timeline) if entry.action == "enquiry.erased"), None)
+    return next((entry for entry in reversed(timeline) if entry.action == events.ERASED), None)

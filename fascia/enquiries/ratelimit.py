@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+
+from fascia.accounts.audit import request_ip
 
 IP_WINDOW = 10 * 60
 PHONE_WINDOW = 60 * 60
@@ -62,11 +65,7 @@ def give_back(ip: str, phone_e164: str) -> None:
         _increment(limit, -1)
 
 
-def client_ip(request) -> str:
-    """The visitor's address, trusting X-Forwarded-For only as far as our own proxies."""
-    hops = settings.FASCIA_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [part for part in forwarded if part]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address as `audit.request_ip` reads it; empty when there is no valid
+    one (all such requests then share one limit)."""
+    return request_ip(request) or ""

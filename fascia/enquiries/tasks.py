@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from fascia.accounts import audit
 from fascia.website.models import ClinicSettings
 
+from . import events
 from .models import Enquiry
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,8 @@ def notify_staff_of_enquiry(enquiry_id: int, attempt: int = 1) -> str:
             ", will retry" if retry else "; giving up",
         )
         with transaction.atomic():
-            audit.record(
-                "enquiry.notification_failed",
-                enquiry,
-                detail={"attempt": attempt, "error": type(error).__name__, "will_retry": retry},
+            events.enquiry_notification_failed(
+                enquiry, attempt=attempt, error=error, will_retry=retry
             )
             if retry:
                 notify_staff_of_enquiry.using(
@@ -79,5 +77,5 @@ def notify_staff_of_enquiry(enquiry_id: int, attempt: int = 1) -> str:
         raise
     with transaction.atomic():
         Enquiry.objects.filter(pk=enquiry.pk).update(notified_at=timezone.now())
-        audit.record("enquiry.notified", enquiry, detail={"attempt": attempt})
+        events.enquiry_notified(enquiry, attempt=attempt)
     return "sent"

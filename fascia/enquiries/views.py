@@ -14,8 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Page
 
+from fascia.cacheable import cacheable_page
+
 from . import fallback, phone, privacy, ratelimit
-from .actions import enquiry_submit
+from .actions import enquiry_submission, enquiry_submit
 from .forms import EnquiryForm
 from .models import Enquiry
 
@@ -47,6 +49,7 @@ def _form_page(request, form, *, problem: str = "", status: int = 200):
 # cookies still gets its enquiry through. Cross-site posts are refused by their Origin.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@cacheable_page  # the blank form (GET) is the same for every visitor, its token filled in later
 def enquire(request):
     if request.method != "POST":
         return _form_page(request, _blank_form(request))
@@ -66,7 +69,11 @@ def _submit(request):
     fallback.remember_clinic_phone_once()
     if not form.is_valid():
         return _form_page(request, form, status=400)
-    submission = form.submission()
+    submission = enquiry_submission(
+        form.submission(),
+        form_token=form.cleaned_data["form_token"],
+        honeypot=form.cleaned_data["website"],
+    )
     ip = ratelimit.client_ip(request)
     e164 = submission["phone"].as_e164
     enquiry = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
@@ -94,6 +101,7 @@ def received(request, reference: str):
 
 
 @require_GET
+@cacheable_page
 def privacy_notice(request):
     return render(request, "enquiries/privacy.html", {"privacy": privacy})
 

@@ -1,34 +1,55 @@
 """Full-page cache for anonymous visitors, emptied whenever an editor publishes.
 
-Anonymous GET and HEAD requests for public pages are answered from the `pages` cache
+The cache stores only what is told to: a response is stored only when it opted in
+(`fascia.cacheable`): Wagtail pages through their serve path (wagtail_hooks.py) and the
+few public views decorated with `cacheable_page`. Nothing else is ever stored, so a new
+view, a private link or a page about a person is uncached unless someone decides otherwise.
+
+Anonymous GET and HEAD requests for those pages are answered from the `pages` cache
 (Redis when configured, files under var/cache/ otherwise). Every key carries a generation number;
-publishing, unpublishing, moving or deleting a page, or saving a snippet or the clinic
-settings, increments the generation, so every cached page is out of date at once and is
-rendered afresh on its next request. Each worker process then answers repeat visits to a
-cached page in front of Django (served_pages.py). Browsers are told to revalidate on every visit
+publishing, unpublishing, moving or deleting a page, or saving a snippet, the clinic
+settings or a clinic record (its details or opening hours), increments the generation,
+so every cached page is out of date at once and is rendered afresh on its next request.
+Each worker process then answers repeat visits to a cached page in front of Django
+(served_pages.py). Browsers are told to revalidate on every visit
 (`max-age=0` with an ETag), so what an editor publishes is what the next visitor sees.
 
-Responses that set cookies or use a CSRF token, that are not 200, or that say `private`
-or `no-store` are never stored, and neither is anything under the staff prefixes.
+Even a response that opted in is never stored when it sets cookies or used a CSRF token,
+is not 200, says `private` or `no-store`, or answers a signed-in user, and nothing under the
+staff prefixes or the private-link prefixes (links that name one person) is ever stored.
 """
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
-from django.http import HttpResponse
+from django.core.cache import BaseCache, caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
+from fascia import cacheable
 from fascia.middleware import STAFF_PREFIXES
 
 GENERATION_KEY = "generation"
 # The page as cached (form-token placeholders left in), handed to served_pages.ServedPages
 # through the WSGI environ, which is `request.META`.
 CACHED_CONTENT = "fascia.page_cache.content"
-UNCACHED_PREFIXES = (*STAFF_PREFIXES, "/healthz", "/static/", "/media/", "/documents/")
+# A person's own links: a self-screening, a patient's page, a follow-up. Never stored, even
+# if a view there opted in by mistake.
+PRIVATE_LINK_PREFIXES = ("/check/", "/p/", "/f/")
+UNCACHED_PREFIXES = (
+    *STAFF_PREFIXES,
+    *PRIVATE_LINK_PREFIXES,
+    "/healthz",
+    "/static/",
+    "/media/",
+    "/documents/",
+)
 
 
-def _cache():
+def _cache() -> BaseCache:
     return caches["pages"]
 
 
@@ -40,7 +61,7 @@ def generation() -> int:
     return int(value)
 
 
-def invalidate(**_signal_kwargs) -> None:
+def invalidate(**_signal_kwargs: Any) -> None:
     """Mark every cached page out of date."""
     try:
         _cache().incr(GENERATION_KEY)
@@ -48,12 +69,19 @@ def invalidate(**_signal_kwargs) -> None:
         _cache().add(GENERATION_KEY, 2, timeout=None)
 
 
-def _key(request) -> str:
+def invalidate_now_and_on_commit(**_signal_kwargs: Any) -> None:
+    """Mark every cached page out of date now and again when the change is committed, so
+    that a page another request rendered from the uncommitted data meanwhile is not kept."""
+    invalidate()
+    transaction.on_commit(invalidate)
+
+
+def _key(request: HttpRequest) -> str:
     digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
     return f"page:{generation()}:{digest}"
 
 
-def _cacheable_request(request) -> bool:
+def _cacheable_request(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and not request.path.startswith(UNCACHED_PREFIXES)
@@ -62,10 +90,11 @@ def _cacheable_request(request) -> bool:
     )
 
 
-def _cacheable_response(request, response) -> bool:
+def _cacheable_response(request: HttpRequest, response: HttpResponseBase) -> bool:
     cache_control = response.get("Cache-Control", "")
     return (
         request.method == "GET"
+        and cacheable.is_marked(response)
         and response.status_code == 200
         # A page that used a CSRF token needs its cookie set with it: never shared.
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -77,12 +106,14 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def _revalidate_every_time(response) -> None:
+def _revalidate_every_time(response: HttpResponseBase) -> None:
     patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
 
 
-def page_cache(get_response):
-    def middleware(request):
+def page_cache(
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[[HttpRequest], HttpResponseBase]:
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         if not _cacheable_request(request):
             return get_response(request)
         key = _key(request)
@@ -131,3 +162,20 @@ def connect_invalidation() -> None:
     post_delete.connect(
         invalidate, sender="wagtailcore.Page", dispatch_uid="page-cache-page-delete"
     )
+    # A page made private (or public again) must not be answered from the cache.
+    for signal in (post_save, post_delete):
+        signal.connect(
+            invalidate,
+            sender="wagtailcore.PageViewRestriction",
+            dispatch_uid=f"page-cache-restriction-{signal!r}",
+        )
+    # Clinic pages, the footer and the enquiry form's choices show the clinic records
+    # (`fascia.clinics`, a lower layer that knows nothing of this cache): an address, a
+    # number, opening hours or a deactivated clinic is seen on the next request.
+    for label in ("clinics.Clinic", "clinics.OpeningHours"):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                invalidate_now_and_on_commit,
+                sender=label,
+                dispatch_uid=f"page-cache-{label}-{signal!r}",
+            )

@@ -68,26 +68,27 @@ def therapy_node(page: TherapyPage, request) -> Node:
 
 
 def clinic_node(page: ClinicPage, request) -> Node:
+    clinic = page.clinic
     address = {
         "@type": "PostalAddress",
-        "addressLocality": page.city,
-        "addressRegion": page.region,
+        "addressLocality": clinic.city,
+        "addressRegion": clinic.region,
         "addressCountry": "IN",
     }
-    if not page.address_is_placeholder:
-        address["streetAddress"] = ", ".join(filter(None, [page.street_address, page.locality]))
-    if page.postal_code:
-        address["postalCode"] = page.postal_code
+    if not clinic.address_is_placeholder:
+        address["streetAddress"] = ", ".join(filter(None, [clinic.street_address, clinic.locality]))
+    if clinic.postal_code:
+        address["postalCode"] = clinic.postal_code
     node: Node = {
         "@type": "Physiotherapy",
         "@id": _url(page, request) + "#clinic",
         "name": page.title,
         "url": _url(page, request),
-        "telephone": page.phone,
+        "telephone": clinic.phone.as_international,
         "address": address,
     }
-    if page.email:
-        node["email"] = page.email
+    if clinic.email:
+        node["email"] = clinic.email
     return node
 
 
@@ -101,7 +102,7 @@ def person_node(page: ProfessionalPage, request) -> Node:
     }
     if page.qualifications:
         node["hasCredential"] = page.qualifications
-    clinics = ClinicPage.objects.live().public().filter(professionals=page)
+    clinics = ClinicPage.objects.live().public().filter(professionals=page).select_related("clinic")
     if clinics:
         node["worksFor"] = [
             {"@type": "Physiotherapy", "name": c.title, "url": _url(c, request)} for c in clinics
@@ -151,7 +152,10 @@ def _about(page, request) -> list[Node]:
     if isinstance(page, ArticlePage):
         return [condition_node(c, request) for c in page.conditions.live().public()]
     if isinstance(page, HomePage):
-        return [clinic_node(c, request) for c in ClinicPage.objects.live().public()]
+        return [
+            clinic_node(c, request)
+            for c in ClinicPage.objects.live().public().select_related("clinic")
+        ]
     return []
 
 

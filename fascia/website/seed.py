@@ -19,6 +19,9 @@ from django.db import transaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wagtail.models import Page, Site
 
+from fascia.clinics.models import Clinic
+from fascia.clinics.models import OpeningHours as ClinicOpeningHours
+
 from . import models
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -115,12 +118,20 @@ class SymptomEntry(Strict):
     description: str = ""
 
 
+Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+DAYS: tuple[str, ...] = Day.__args__  # type: ignore[attr-defined]
+
+
 class OpeningHours(Strict):
-    days: str
-    hours: str
+    days: list[Day]
+    opens: datetime.time
+    closes: datetime.time
 
 
 class ClinicEntry(PageEntry):
+    """A clinic's record (`fascia.clinics.Clinic`) and its public page, in one entry."""
+
+    name: str
     city: str
     street_address: str
     locality: str = ""
@@ -128,6 +139,7 @@ class ClinicEntry(PageEntry):
     postal_code: str = ""
     address_is_placeholder: bool = False
     phone: str
+    whatsapp: str = ""
     email: str = ""
     opening_hours: list[OpeningHours] = []
 
@@ -289,6 +301,7 @@ class Loader:
         symptoms = self.symptoms()
         indexes = {kind: self.index(home, kind) for kind in INDEX_KINDS}
         c = self.content
+        self.clinics = {entry.slug: self.clinic(entry) for entry in c.clinics}
         for entry in c.clinics:
             self.page(indexes["clinics"], models.ClinicPage, "clinics", entry, self.clinic_fields)
         # Professionals before the pages they review; their clinics and therapies are
@@ -452,19 +465,40 @@ class Loader:
             "reviewer": self.pages.get(("professionals", entry.reviewer)),
         }
 
+    def clinic(self, e: ClinicEntry) -> Clinic:
+        """The clinic's record, created with its opening hours if missing.
+
+        Clinics are records whether or not their page exists: a page deleted in the CMS is
+        not a clinic closed.
+        """
+        clinic, created = Clinic.objects.get_or_create(
+            slug=e.slug,
+            defaults={
+                "name": e.name,
+                "city": e.city,
+                "street_address": e.street_address,
+                "locality": e.locality,
+                "region": e.region,
+                "postal_code": e.postal_code,
+                "address_is_placeholder": e.address_is_placeholder,
+                "phone": e.phone,
+                "whatsapp": e.whatsapp,
+                "email": e.email,
+            },
+        )
+        self.report.count("clinics", created=created)
+        if created:
+            clinic.opening_hours.bulk_create(
+                ClinicOpeningHours(
+                    clinic=clinic, weekday=DAYS.index(day), opens=h.opens, closes=h.closes
+                )
+                for h in e.opening_hours
+                for day in h.days
+            )
+        return clinic
+
     def clinic_fields(self, e: ClinicEntry) -> dict[str, Any]:
-        hours = "".join(f"<li><b>{h.days}</b>: {h.hours}</li>" for h in e.opening_hours)
-        return {
-            "city": e.city,
-            "street_address": e.street_address,
-            "locality": e.locality,
-            "region": e.region,
-            "postal_code": e.postal_code,
-            "address_is_placeholder": e.address_is_placeholder,
-            "phone": e.phone,
-            "email": e.email,
-            "opening_hours": f"<ul>{hours}</ul>" if hours else "",
-        }
+        return {"clinic": self.clinics[e.slug]}
 
     def professional_fields(self, e: ProfessionalEntry) -> dict[str, Any]:
         return {

@@ -8,13 +8,13 @@ request with a page it stored in or took from the page cache, the wrapper keeps 
 response (its final headers, and the body with the enquiry-form placeholders left in) in
 the worker process, and answers the next anonymous requests for the same URL itself, as
 long as the page cache's generation has not moved. Every response still gets fresh form
-tokens (tokens.py). Compression is prepared once: each stretch of the page between two
-placeholders is deflated on its own and ends on a byte boundary, so a gzip body is the
-prepared stretches with the tokens between them as stored (uncompressed) blocks.
+tokens (fascia/form_tokens.py). Compression is prepared once: each stretch of the page
+between two placeholders is deflated on its own and ends on a byte boundary, so a gzip body
+is the prepared stretches with the tokens between them as stored (uncompressed) blocks.
 
-Anything else (signed-in users, staff prefixes, a changed generation, a page not yet
-seen by this process) goes to Django, which stays the one place that decides what is
-cached.
+Anything else (signed-in users, staff and private-link prefixes, a changed generation, a
+page not yet seen by this process) goes to Django, which stays the one place that decides
+what is cached: only a page that opted in to the page cache is ever kept here.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-from fascia.enquiries import tokens
+from fascia import form_tokens
 
 from . import cache
 
@@ -73,7 +73,7 @@ class Page:
             name.lower() == "vary" and "accept-encoding" in value.lower() for name, value in kept
         ):
             kept.append(("Vary", "Accept-Encoding"))
-        parts = content.split(tokens.PLACEHOLDER.encode())
+        parts = content.split(form_tokens.PLACEHOLDER.encode())
         deflated = [
             _deflate(part, final=index == len(parts) - 1) for index, part in enumerate(parts)
         ]
@@ -86,7 +86,7 @@ class Page:
         if self._not_modified(environ):
             start_response("304 Not Modified", headers)
             return []
-        fresh = [tokens.issue().encode() for _ in self.parts[1:]]
+        fresh = [form_tokens.issue().encode() for _ in self.parts[1:]]
         body = self.gzip_body(fresh) if gzip else self.plain_body(fresh)
         if gzip:
             headers.append(("Content-Encoding", "gzip"))

@@ -60,34 +60,15 @@ def browser(playwright_instance):
     browser.close()
 
 
-@pytest.fixture(scope="session")
-def site_snapshot():
-    """The database as it stands once the starting content is loaded, filled by the first test."""
-    return {}
-
-
 @pytest.fixture
-def site_content(
-    live_server, transactional_db, migrated_database, database_snapshots, site_snapshot
-):
-    """The starting content, in the live server's database, for each test.
+def site_content(live_server, committed_site):
+    """The starting content, committed, in the live server's database, for each test.
 
-    The live server needs committed data, so these tests run with `transactional_db`,
-    which empties the database after each. The first test puts back what the migrations
-    created (Wagtail's root page and default site, which an earlier transactional test
-    may have emptied), loads the content (about a second) and keeps a serialized copy of
-    the whole database; each later test restores that copy (about a tenth of a second).
+    The live server needs committed data, so these tests are transactional: the database
+    is emptied after each, and the session's seeded snapshot put back before the next
+    (root conftest.py).
     """
-    from django.db import connection
-
-    from fascia.website.seed import load_site_content
-
-    if "data" in site_snapshot:
-        database_snapshots.restore(connection, site_snapshot["data"])
-    else:
-        database_snapshots.restore(connection, migrated_database)
-        load_site_content()
-        site_snapshot["data"] = database_snapshots.serialize(connection)
+    return committed_site
 
 
 class Browsing:

@@ -3,14 +3,13 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from fascia.enquiries.models import Enquiry
-from fascia.enquiries.tests.factories import EnquiryFactory, UserFactory
+from fascia.enquiries.tests.factories import EnquiryFactory
+from fascia.tests.personas import PERSONA_PASSWORD
 
 TREATMENT_URL = "/treatments/dry-needling-for-piriformis-syndrome/"
-STAFF_PASSWORD = "a long staff password"
 
 
 @pytest.fixture
@@ -23,13 +22,13 @@ def fill_enquiry(page, phone: str) -> None:
     form = page.locator("form.enquiry-form")
     form.get_by_label("Your name").fill("Asha Rao")
     form.get_by_label("Mobile number").fill(phone)
-    form.get_by_label("Hyderabad", exact=False).first.check()
+    form.get_by_label("Bangalore", exact=False).first.check()
     form.get_by_label("Evening", exact=False).check()
     form.get_by_label("I agree").check()
 
 
 def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
-    mobile_page, desktop_page, assert_accessible, quick_forms
+    mobile_page, desktop_page, priya, assert_accessible, quick_forms
 ):
     page = mobile_page
     page.goto(TREATMENT_URL)
@@ -60,15 +59,12 @@ def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
     assert enquiry.source_url == TREATMENT_URL
     assert_accessible(page, "the confirmation page")
 
-    get_user_model().objects.create_user(
-        "priya", password=STAFF_PASSWORD, first_name="Priya", is_staff=True
-    )
     staff = desktop_page
     staff.goto("/app/enquiries/")
     expect(staff).to_have_url(re.compile(r"/app/login/\?next="))
     assert_accessible(staff, "the staff sign-in page")
-    staff.get_by_label("Username").fill("priya")
-    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_label("Username").fill("priya@fascia.example")
+    staff.get_by_label("Password").fill(PERSONA_PASSWORD)
     staff.get_by_role("button", name="Sign in").click()
 
     expect(staff.get_by_role("heading", level=1)).to_have_text("Enquiries")
@@ -110,13 +106,12 @@ def test_the_form_works_without_javascript(browsing, quick_forms):
     assert Enquiry.objects.get().phone.as_e164 == "+919876543210"
 
 
-def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, assert_accessible):
+def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, priya, assert_accessible):
     enquiry = EnquiryFactory(name="Ravi Kumar")
-    UserFactory(username="priya", first_name="Priya", is_staff=True)
     page = desktop_page
     page.goto(f"/app/enquiries/{enquiry.reference}/")
     page.get_by_label("Username").fill("priya")
-    page.get_by_label("Password").fill("a long test password")
+    page.get_by_label("Password").fill(PERSONA_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     page.get_by_role("link", name="Erase their details…").click()
@@ -129,13 +124,12 @@ def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, assert_access
     assert enquiry.is_erased
 
 
-def test_the_staff_pages_fit_a_360_px_phone(mobile_page, assert_accessible):
+def test_the_staff_pages_fit_a_360_px_phone(mobile_page, priya, assert_accessible):
     enquiry = EnquiryFactory(name="Ravi Kumar")
-    UserFactory(username="priya", first_name="Priya", is_staff=True)
     page = mobile_page
     page.goto("/app/login/")
     page.get_by_label("Username").fill("priya")
-    page.get_by_label("Password").fill("a long test password")
+    page.get_by_label("Password").fill(PERSONA_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     for url in (
         "/app/enquiries/",

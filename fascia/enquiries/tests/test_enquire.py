@@ -12,9 +12,10 @@ from django.db import OperationalError, connection
 from django_tasks_db.models import DBTaskResult
 
 from fascia.accounts.models import AuditEvent
+from fascia.clinics.models import Clinic
 from fascia.enquiries import privacy, tokens
 from fascia.enquiries.models import Enquiry, Status
-from fascia.website.models import ClinicPage, ConditionPage, TherapyPage, TreatmentPage
+from fascia.website.models import ConditionPage, TherapyPage, TreatmentPage
 
 TREATMENT = "/treatments/dry-needling-for-piriformis-syndrome/"
 TOKEN_INPUT = re.compile(rb'name="form_token" value="([^"]+)"')
@@ -59,9 +60,9 @@ class FailingEmailBackend(BaseEmailBackend):
 class TestTheForm:
     def test_it_offers_the_clinics_in_the_database_and_an_unticked_consent_box(self, client, site):
         html = client.get("/enquire/").content.decode()
-        for clinic in ClinicPage.objects.live():
+        for clinic in Clinic.objects.filter(active=True):
             assert f'value="{clinic.pk}"' in html
-            assert clinic.title in html
+            assert clinic.name in html
         assert "Either clinic" in html
         consent = re.search(r'<input[^>]*name="consent"[^>]*>', html).group(0)
         assert "checked" not in consent
@@ -139,7 +140,7 @@ class TestSubmitting:
         assert Enquiry.objects.get().phone_kind == "landline"
 
     def test_a_chosen_clinic_is_recorded(self, client, site):
-        clinic = ClinicPage.objects.live().first()
+        clinic = Clinic.objects.first()
         client.post("/enquire/", answers(clinic=str(clinic.pk)))
         assert Enquiry.objects.get().clinic == clinic
 

@@ -85,3 +85,7 @@ def test_each_failure_has_its_own_message(code, words):
 def test_staff_see_indian_numbers_in_national_format_and_others_in_international():
     assert display(parse_phone("+91 89510 47001")) == "089510 47001"
     assert display(parse_phone("+44 20 7946 0958")) == "+44 20 7946 0958"
+
+
+def test_a_tab_inside_a_number_counts_as_a_space():
+    assert parse_phone("89510\t47001").as_e164 == "+918951047001"

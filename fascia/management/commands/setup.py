@@ -6,10 +6,10 @@ administrator's password only on the run that creates the account.
 
 import secrets
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from fascia.accounts.models import OrganisationRole, User
 from fascia.website.seed import ContentError, load_site_content
 
 
@@ -33,7 +33,8 @@ class Command(BaseCommand):
             self.ensure_admin(admin_username)
 
     def ensure_admin(self, username: str) -> None:
-        User = get_user_model()
+        """The first administrator: staff and clinics in the staff area, and the CMS and
+        Django admin as superuser. No clinic role, so no clinical content."""
         with transaction.atomic():
             if User.objects.filter(username=username).exists():
                 self.stdout.write(
@@ -42,11 +43,28 @@ class Command(BaseCommand):
                 )
                 return
             password = secrets.token_urlsafe(12)
-            User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(
-            self.style.SUCCESS(
-                "\nAn administrator account was created. This password is shown only once:\n"
-                f"  username: {username}\n  password: {password}\n"
-                "Sign in at /cms/ and change it under Account settings.\n"
+            User.objects.create_superuser(
+                username=username,
+                email="",
+                password=password,
+                organisation_role=OrganisationRole.ADMINISTRATOR,
             )
-        )
+        lines = [
+            "An administrator account was created.",
+            "THIS PASSWORD IS SHOWN ONLY ONCE: copy it now.",
+            "",
+            f"  username: {username}",
+            f"  password: {password}",
+            "",
+            "Sign in at /app/ (staff and clinics) or /cms/ (content),",
+            "then change the password under Account settings in /cms/.",
+        ]
+        width = max(map(len, lines)) + 4
+        box = [
+            "",
+            "#" * width,
+            *(f"# {line.ljust(width - 4)} #" for line in lines),
+            "#" * width,
+            "",
+        ]
+        self.stdout.write(self.style.WARNING("\n".join(box)))

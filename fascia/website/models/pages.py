@@ -271,47 +271,24 @@ class TreatmentPage(ReviewedPage):
 
 
 class ClinicPage(SitePage):
-    city = models.CharField(_("city"), max_length=80)
-    street_address = models.CharField(_("street address"), max_length=200)
-    locality = models.CharField(_("locality"), max_length=100, blank=True)
-    region = models.CharField(_("state"), max_length=100)
-    postal_code = models.CharField(_("PIN code"), max_length=10, blank=True)
-    address_is_placeholder = models.BooleanField(
-        _("address still to be confirmed"),
-        default=False,
-        help_text=_("Shows the address as 'to be confirmed' until the clinic checks it"),
+    """The public page of one clinic. The clinic's details are the clinic record's
+    (`fascia.clinics.Clinic`): the page shows them and never owns them, so unpublishing or
+    deleting the page leaves the clinic, its enquiries and its staff as they are."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic",
+        verbose_name=_("clinic"),
+        on_delete=models.PROTECT,
+        related_name="page",
+        help_text=_("Address, phone numbers and opening hours come from the clinic's record"),
     )
-    phone = models.CharField(_("phone"), max_length=30)
-    email = models.EmailField(_("email"), blank=True)
-    opening_hours = RichTextField(_("opening hours"), features=["ul", "bold"], blank=True)
 
     parent_page_types = ["website.ClinicIndexPage"]
     subpage_types: list[str] = []
-    content_panels = [
-        *SitePage.content_panels,
-        MultiFieldPanel(
-            [
-                FieldPanel("city"),
-                FieldPanel("street_address"),
-                FieldPanel("locality"),
-                FieldPanel("region"),
-                FieldPanel("postal_code"),
-                FieldPanel("address_is_placeholder"),
-            ],
-            heading=_("Address"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("phone"), FieldPanel("email"), FieldPanel("opening_hours")],
-            heading=_("Contact"),
-        ),
-    ]
+    content_panels = [*SitePage.content_panels, FieldPanel("clinic")]
 
     class Meta:
         verbose_name = _("clinic page")
-
-    @property
-    def phone_href(self) -> str:
-        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
 
 
 class ProfessionalPage(SitePage):

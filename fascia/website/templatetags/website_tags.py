@@ -22,7 +22,13 @@ def live_clinics():
     """The clinics for the contact footer, which every public page shows."""
     from fascia.website.models import ClinicPage
 
-    return ClinicPage.objects.live().public().order_by("title")
+    return (
+        ClinicPage.objects.live()
+        .public()
+        .filter(clinic__active=True)
+        .select_related("clinic")
+        .order_by("title")
+    )
 
 
 @register.filter

@@ -1,8 +1,11 @@
+import datetime
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from wagtail.models import PageViewRestriction
 
+from fascia.clinics.models import Clinic, OpeningHours
 from fascia.website.models import ClinicSettings, TreatmentPage
 
 URL = "/treatments/dry-needling-for-piriformis-syndrome/"
@@ -56,11 +59,44 @@ class TestPageCache:
         assert response["X-Page-Cache"] == "miss"
         assert b"+91 80 1234 5678" in response.content
 
+    def test_a_clinic_record_changed_is_seen_on_its_page_at_the_next_request(self, client, site):
+        clinic_page = "/clinics/bangalore/"
+        client.get(clinic_page)
+        assert client.get(clinic_page)["X-Page-Cache"] == "hit"
+        clinic = Clinic.objects.get(slug="bangalore")
+        clinic.phone = "+918045678901"
+        clinic.save()
+        response = client.get(clinic_page)
+        assert response["X-Page-Cache"] == "miss"
+        assert b"+91 80 4567 8901" in response.content
+
+        client.get(clinic_page)
+        clinic.opening_hours.filter(weekday=6).delete()
+        OpeningHours.objects.create(
+            clinic=clinic, weekday=6, opens=datetime.time(7), closes=datetime.time(8, 30)
+        )
+        response = client.get(clinic_page)
+        assert response["X-Page-Cache"] == "miss"
+        assert "07:00\N{EN DASH}08:30".encode() in response.content
+
     def test_a_signed_in_user_is_never_served_from_or_stored_in_the_cache(self, client, site):
         user = get_user_model().objects.create_user("neha", password="x")
         client.force_login(user)
         assert "X-Page-Cache" not in client.get(URL)
         assert "X-Page-Cache" not in client.get(URL)
+
+    def test_a_page_made_private_is_no_longer_answered_from_the_cache(self, client, site):
+        client.get(URL)
+        PageViewRestriction.objects.create(
+            page=TreatmentPage.objects.get(),
+            restriction_type=PageViewRestriction.PASSWORD,
+            password="only-for-staff",
+        )
+        for _ in range(2):
+            response = client.get(URL)
+            assert b'name="password"' in response.content
+            assert b"form_token" not in response.content
+            assert "X-Page-Cache" not in response
 
     def test_a_missing_page_is_not_cached(self, client, site):
         assert client.get("/no-such-page/").status_code == 404

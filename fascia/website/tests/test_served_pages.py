@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from fascia.enquiries import tokens
+from fascia import form_tokens
 from fascia.website.models import TreatmentPage
 from fascia.website.served_pages import Page, ServedPages
 
@@ -88,8 +88,8 @@ class TestServedPages:
         wsgi()
         seen = [token for _ in range(3) for token in wsgi().tokens]
         assert len(seen) == len(set(seen)) == 3
-        assert all(tokens.read(token.decode()) is not None for token in seen)
-        assert tokens.PLACEHOLDER.encode() not in wsgi().body
+        assert all(form_tokens.read(token.decode()) is not None for token in seen)
+        assert form_tokens.PLACEHOLDER.encode() not in wsgi().body
 
     def test_the_answer_has_the_same_security_and_caching_headers_as_django_gives(self, wsgi):
         django = wsgi()
@@ -156,7 +156,7 @@ class TestServedPages:
 
 @given(parts=st.lists(st.binary(max_size=3000), min_size=1, max_size=4))
 def test_gzip_with_tokens_between_separately_deflated_parts_is_valid(parts):
-    marker = tokens.PLACEHOLDER.encode()
+    marker = form_tokens.PLACEHOLDER.encode()
     assume(not any(marker in part for part in parts))
     page = Page.prepare(1, [("Content-Type", "text/html"), ("ETag", '"x"')], marker.join(parts))
     fresh = [f"token-{index}".encode() for index in range(len(parts) - 1)]

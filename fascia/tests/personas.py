@@ -1,0 +1,123 @@
+"""The people every test suite shares, from the journeys Fascia is designed for (a pytest plugin).
+
+Each persona is a fixture of the same name, created on first use with their memberships:
+
+| fixture | who | role |
+| --- | --- | --- |
+| `priya` | Priya Rao | front desk, Bangalore |
+| `arjun` | Arjun Rao | physiotherapist, Bangalore |
+| `kiran` | Kiran Shetty | physiotherapist, Bangalore (Arjun's colleague) |
+| `meera` | Meera Reddy | physiotherapist, Hyderabad |
+| `farah` | Farah Khan | clinic manager, Bangalore and Hyderabad |
+| `neha` | Neha Iyer | content editor (the CMS only) |
+| `asha` | Asha Menon | administrator (staff and clinics; no clinical content) |
+| `vikram` | Vikram Das | an outsider: an account with no role anywhere |
+
+`bangalore` and `hyderabad` are the clinic records the starting content creates. Every
+persona signs in with `PERSONA_PASSWORD`; `signed_in(client, persona)` signs one in.
+"""
+
+import pytest
+
+from fascia.accounts.models import OrganisationRole, User
+from fascia.clinics.models import Clinic, Membership, Role
+
+PERSONA_PASSWORD = "a long test password"
+
+
+def make_staff(
+    username: str,
+    full_name: str,
+    *,
+    memberships: dict[Clinic, str] | None = None,
+    organisation_role: str = OrganisationRole.NONE,
+) -> User:
+    first_name, last_name = full_name.split(" ", 1)
+    user = User.objects.create_user(
+        username,
+        email=f"{username}@fascia.example",
+        password=PERSONA_PASSWORD,
+        first_name=first_name,
+        last_name=last_name,
+        organisation_role=organisation_role,
+    )
+    for clinic, role in (memberships or {}).items():
+        Membership.objects.create(user=user, clinic=clinic, role=role)
+    return user
+
+
+@pytest.fixture
+def clinics(db) -> dict[str, Clinic]:
+    """The clinic records, by slug; loads the starting content if it is not there yet."""
+    if Clinic.objects.filter(slug__in=["bangalore", "hyderabad"]).count() != 2:
+        from fascia.website.seed import load_site_content
+
+        load_site_content()
+    return {clinic.slug: clinic for clinic in Clinic.objects.all()}
+
+
+@pytest.fixture
+def bangalore(clinics) -> Clinic:
+    return clinics["bangalore"]
+
+
+@pytest.fixture
+def hyderabad(clinics) -> Clinic:
+    return clinics["hyderabad"]
+
+
+@pytest.fixture
+def priya(bangalore) -> User:
+    """Front desk in Bangalore: calls back every new enquiry within the hour."""
+    return make_staff("priya", "Priya Rao", memberships={bangalore: Role.FRONT_DESK})
+
+
+@pytest.fixture
+def arjun(bangalore) -> User:
+    """Physiotherapist in Bangalore, trained in dry needling."""
+    return make_staff("arjun", "Arjun Rao", memberships={bangalore: Role.PHYSIOTHERAPIST})
+
+
+@pytest.fixture
+def kiran(bangalore) -> User:
+    """Arjun's colleague: a second physiotherapist in Bangalore."""
+    return make_staff("kiran", "Kiran Shetty", memberships={bangalore: Role.PHYSIOTHERAPIST})
+
+
+@pytest.fixture
+def meera(hyderabad) -> User:
+    """Physiotherapist in Hyderabad."""
+    return make_staff("meera", "Meera Reddy", memberships={hyderabad: Role.PHYSIOTHERAPIST})
+
+
+@pytest.fixture
+def farah(bangalore, hyderabad) -> User:
+    """Clinic manager of both clinics."""
+    return make_staff(
+        "farah",
+        "Farah Khan",
+        memberships={bangalore: Role.CLINIC_MANAGER, hyderabad: Role.CLINIC_MANAGER},
+    )
+
+
+@pytest.fixture
+def neha(db) -> User:
+    """Content editor: the CMS, nothing in the staff area."""
+    return make_staff("neha", "Neha Iyer", organisation_role=OrganisationRole.CONTENT_EDITOR)
+
+
+@pytest.fixture
+def asha(db) -> User:
+    """Administrator: staff and clinics everywhere, no clinical content."""
+    return make_staff("asha", "Asha Menon", organisation_role=OrganisationRole.ADMINISTRATOR)
+
+
+@pytest.fixture
+def vikram(db) -> User:
+    """An outsider: an active account with no role in any clinic."""
+    return make_staff("vikram", "Vikram Das")
+
+
+def signed_in(client, user: User):
+    client.force_login(user)
+    return client

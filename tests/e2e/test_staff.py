@@ -1,0 +1,54 @@
+"""An administrator invites a colleague, who sets a password and signs in, in a real browser."""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from fascia.tests.personas import PERSONA_PASSWORD
+
+NEW_PASSWORD = "kavya-was-called-back-at-six"
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/app/login/")
+    page.get_by_label("Username or email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_an_administrator_invites_a_front_desk_colleague(
+    mobile_page, desktop_page, asha, assert_accessible
+):
+    page = mobile_page
+    sign_in(page, "ASHA@fascia.example", PERSONA_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff")
+    assert_accessible(page, "the staff list")
+
+    page.get_by_role("link", name="Add a staff member").click()
+    page.get_by_label("First name").fill("Divya")
+    page.get_by_label("Last name").fill("Nair")
+    page.get_by_label("Email address").fill("divya@fascia.example")
+    page.get_by_label("Clinic").select_option(label="Fascia Physiotherapy, Bangalore")
+    page.get_by_label("Role").select_option(label="Front desk")
+    assert_accessible(page, "the add-staff form")
+    page.get_by_role("button", name="Add and send the invitation").click()
+
+    expect(page.locator("main")).to_contain_text("Divya Nair was added and invited by email.")
+    assert_accessible(page, "a staff member's page")
+    for url in ("/app/staff/", page.url, "/app/staff/add/"):
+        page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{url} is {width} px wide"
+
+    link = re.search(r"/app/invitation/\S+/", mail.outbox[-1].body).group(0)
+    colleague = desktop_page
+    colleague.goto(link)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("Set your password")
+    assert_accessible(colleague, "the invitation page")
+    colleague.locator("#id_new_password1").fill(NEW_PASSWORD)
+    colleague.locator("#id_new_password2").fill(NEW_PASSWORD)
+    colleague.get_by_role("button", name="Set my password").click()
+
+    sign_in(colleague, "divya@fascia.example", NEW_PASSWORD)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("Enquiries")
