@@ -2,10 +2,7 @@
 
 import io
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,8 +13,8 @@ from fascia.accounts import audit
 from fascia.accounts.models import AuditChain, AuditEvent, User
 from fascia.enquiries import actions, events
 from fascia.enquiries.models import PhoneKind, PreferredTime, Status
+from fascia.tests.commands import manage as run_manage
 
-ROOT = Path(__file__).resolve().parents[3]
 TABLE = AuditEvent._meta.db_table
 
 
@@ -180,16 +177,7 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
         )
     else:
         url = f"sqlite:///{database['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url}
-    env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_manage(*args, env={"DATABASE_URL": url})
 
 
 @pytest.mark.slow

@@ -5,31 +5,20 @@ same database every time, so each installation starts from a copy of one databas
 `manage.py migrate` made (the `fresh_installation` fixture, root conftest.py).
 """
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from fascia.tests.commands import manage as run_manage
 
 
 def manage(var_dir, *args):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "fascia.settings",
-        "FASCIA_VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"sqlite:///{var_dir / 'fascia.sqlite3'}",
-    }
-    env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    return run_manage(
+        *args,
+        env={
+            "FASCIA_VAR_DIR": str(var_dir),
+            "DATABASE_URL": f"sqlite:///{var_dir / 'fascia.sqlite3'}",
+        },
         check=True,
     )
 
