@@ -52,3 +52,27 @@ def test_an_administrator_invites_a_front_desk_colleague(
 
     sign_in(colleague, "divya@fascia.example", NEW_PASSWORD)
     expect(colleague.get_by_role("heading", level=1)).to_have_text("Enquiries")
+
+
+def test_the_clinic_pages_work_on_a_phone_for_an_administrator_and_a_manager(
+    mobile_page, asha, farah, bangalore, assert_accessible
+):
+    page = mobile_page
+    sign_in(page, "asha", PERSONA_PASSWORD)
+    page.goto(f"/app/clinics/{bangalore.pk}/")
+    page.locator("#id_phone").fill("98450 1234x")
+    page.get_by_role("button", name="Save the changes").click()
+    expect(page.locator(".error-summary")).to_contain_text("A phone number can only have")
+    pages = ["/app/clinics/", "/app/clinics/add/", page.url]
+    for url in pages:
+        if url != page.url:
+            page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{url} is {width} px wide"
+        assert_accessible(page, f"{url} for an administrator")
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "farah", PERSONA_PASSWORD)
+    page.goto(f"/app/clinics/{bangalore.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(bangalore.name)
+    assert_accessible(page, "a clinic for its manager")
