@@ -479,6 +479,11 @@ class TestStaffMemberPage:
         cms = client.__class__()
         cms.force_login(vikram)
         assert cms.get("/cms/").status_code == 200
+        # Wagtail's groups know nothing of Fascia's snippets and settings; a migration
+        # lets content editors edit the symptoms and the organisation's contact details.
+        assert cms.get("/cms/snippets/website/symptom/").status_code == 200
+        assert cms.get("/cms/settings/website/clinicsettings/", follow=True).status_code == 200
+        assert vikram.has_perm("website.change_clinicsettings")
 
         client.post(f"/app/staff/{vikram.pk}/organisation-role/", {"organisation_role": ""})
         vikram = User.objects.get(pk=vikram.pk)
