@@ -61,20 +61,20 @@ def _roles(user: User) -> dict[int, str]:
     return cached
 
 
-def _active(user: object) -> User | None:
+def active_staff(user: object) -> User | None:
     """The user, if it is a signed-in, active account (not anonymous, not deactivated)."""
     return user if isinstance(user, User) and user.is_active else None
 
 
 def can_use_app(user: object) -> bool:
     """Whether `user` may sign in to the staff area: a member of a clinic, or an administrator."""
-    staff = _active(user)
+    staff = active_staff(user)
     return staff is not None and (staff.is_administrator or bool(_roles(staff)))
 
 
 def can(user: object, capability: Capability, clinic: Clinic | int) -> bool:
     """Whether `user` may use `capability` in `clinic` (a clinic or its id)."""
-    staff = _active(user)
+    staff = active_staff(user)
     if staff is None:
         return False
     if staff.is_administrator and capability in ADMINISTRATOR_CAPABILITIES:
@@ -85,7 +85,7 @@ def can(user: object, capability: Capability, clinic: Clinic | int) -> bool:
 
 
 def clinic_ids_for(user: object, capability: Capability) -> set[int]:
-    staff = _active(user)
+    staff = active_staff(user)
     if staff is None:
         return set()
     if staff.is_administrator and capability in ADMINISTRATOR_CAPABILITIES:
@@ -138,7 +138,7 @@ def access_clinic(user: object, clinic_id: int, capability: Capability) -> Clini
 
 def can_manage_clinics(user: object) -> bool:
     """Administrators add, change and close clinics."""
-    staff = _active(user)
+    staff = active_staff(user)
     return staff is not None and staff.is_administrator
 
 

@@ -16,11 +16,7 @@ from django.http import Http404
 from fascia.accounts.models import User
 
 from .models import Clinic, Membership
-from .permissions import Capability, clinic_ids_for, clinics_for
-
-
-def _active(user: object) -> User | None:
-    return user if isinstance(user, User) and user.is_active else None
+from .permissions import Capability, active_staff, clinic_ids_for, clinics_for
 
 
 def staff_clinic_ids(user: object) -> set[int]:
@@ -34,7 +30,7 @@ def staff_clinics(user: object) -> QuerySet[Clinic]:
 
 
 def _is_administrator(user: object) -> bool:
-    staff = _active(user)
+    staff = active_staff(user)
     return staff is not None and staff.is_administrator
 
 
@@ -78,7 +74,7 @@ def manages(user: object, member: User) -> bool:
 
 def can_change_account(user: object, member: User) -> bool:
     """Whether `user` may deactivate or reactivate `member`'s account."""
-    actor = _active(user)
+    actor = active_staff(user)
     if actor is None or actor.pk == member.pk:
         return False
     if actor.is_administrator:
@@ -96,13 +92,13 @@ def can_add_staff(user: object, clinic: Clinic | int) -> bool:
 
 def can_change_memberships(user: object, member: User, clinic: Clinic | int) -> bool:
     """Whether `user` may give `member` a membership of `clinic`, or take it away."""
-    actor = _active(user)
+    actor = active_staff(user)
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
     return actor is not None and actor.pk != member.pk and clinic_id in staff_clinic_ids(actor)
 
 
 def can_set_organisation_role(user: object, member: User) -> bool:
-    actor = _active(user)
+    actor = active_staff(user)
     return actor is not None and actor.is_administrator and actor.pk != member.pk
 
 
