@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["fascia.tests.personas"]
+pytest_plugins = ["fascia.tests.personas", "fascia.records.tests.factories"]
 
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 DB_NAME_VARIABLE = "FASCIA_TEST_DB_NAME"

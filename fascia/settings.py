@@ -47,8 +47,10 @@ INSTALLED_APPS = [
     "fascia",
     "fascia.accounts",
     "fascia.clinics",
+    "fascia.records",
     "fascia.website",
     "fascia.enquiries",
+    "fascia.workspace",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -194,6 +196,8 @@ PHONENUMBER_DEFAULT_REGION = "IN"
 PHONENUMBER_DB_FORMAT = "E164"
 FASCIA_ENQUIRY_NOTIFY = env_list("FASCIA_ENQUIRY_NOTIFY", "")
 FASCIA_ENQUIRY_RETENTION_DAYS = int(os.environ.get("FASCIA_ENQUIRY_RETENTION_DAYS", 365))
+# A private link for a patient (screening, questionnaires) works for this many days.
+FASCIA_PATIENT_LINK_DAYS = int(os.environ.get("FASCIA_PATIENT_LINK_DAYS", 7))
 FASCIA_ENQUIRY_MIN_SECONDS = float(os.environ.get("FASCIA_ENQUIRY_MIN_SECONDS", 2))
 # Accepted enquiries per address per 10 minutes (generous: many mobile users share one
 # public address), and per phone number per hour.

@@ -83,6 +83,38 @@ class Enquiry(models.Model):
     consent_version = models.CharField(_("privacy notice agreed to"), max_length=40)
 
     notified_at = models.DateTimeField(_("staff notified"), null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_enquiries",
+    )
+    callback_due_at = models.DateTimeField(
+        _("call back by"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Set from the preferred time to be called; staff may move it"),
+    )
+    episode = models.ForeignKey(
+        "records.Episode",
+        verbose_name=_("episode"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enquiries",
+        help_text=_("The patient's episode this enquiry was converted into"),
+    )
+    self_check = models.JSONField(
+        _("self-check sent with the enquiry"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The public self-check's answers and result, when the person chose to send them"
+        ),
+    )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
@@ -111,3 +143,27 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enquiry} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", _("Spoke to them")
+    NO_ANSWER = "no_answer", _("No answer")
+    CALL_BACK_LATER = "call_back_later", _("Asked to call back later")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class CallAttempt(models.Model):
+    """One call to the person who enquired, logged in one step with an optional note."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="calls")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("call attempt")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry} · {self.get_outcome_display()} · {self.at:%Y-%m-%d %H:%M}"

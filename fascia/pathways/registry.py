@@ -122,6 +122,17 @@ class Registry:
             raise PathwayMismatch(f"{found.path}: {changed}")
         return found
 
+    def released_entry(self, pathway_id: str) -> PathwayFile:
+        """The newest released version of this pathway: the one new records are made under.
+
+        A draft (a version not yet in `released.txt`) is never returned; UnknownPathway when
+        no version of the pathway is released.
+        """
+        versions = [r.version for r in self.released() if r.id == pathway_id]
+        if not versions:
+            raise UnknownPathway(f"no version of pathway '{pathway_id}' is released")
+        return self.entry(pathway_id, max(versions))
+
     def get(
         self, pathway_id: str, version: int | None = None, *, sha256: str | None = None
     ) -> Pathway:

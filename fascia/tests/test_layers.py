@@ -1,8 +1,10 @@
 """Imports point downward only (docs/architecture.md, "Layers").
 
-`website` and `enquiries` are edge apps side by side, above `clinics`, which is above
-`accounts`. What two apps need lives below both (the form token and the page-cache opt-in in
-the project package); the website listens for clinic changes instead of being called.
+`website`, `enquiries` and `workspace` are edge apps side by side, above `records`, which is
+above `clinics`, which is above `accounts`. `workspace` composes pages from enquiries and
+records; the others never import it. What two apps need lives below both (the form token
+and the page-cache opt-in in the project package); the website listens for clinic changes
+instead of being called.
 """
 
 import ast
@@ -33,9 +35,11 @@ def imported_modules(source: str) -> set[str]:
 @pytest.mark.parametrize(
     ("app", "higher"),
     [
-        ("website", ["enquiries"]),
-        ("clinics", ["website", "enquiries"]),
-        ("accounts", ["clinics", "website", "enquiries"]),
+        ("website", ["enquiries", "records", "workspace"]),
+        ("enquiries", ["website", "workspace"]),
+        ("records", ["website", "enquiries", "workspace"]),
+        ("clinics", ["records", "website", "enquiries", "workspace"]),
+        ("accounts", ["clinics", "records", "website", "enquiries", "workspace"]),
     ],
 )
 def test_an_app_imports_nothing_from_the_apps_above_or_beside_it(app, higher):

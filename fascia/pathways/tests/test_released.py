@@ -181,3 +181,20 @@ class TestTheReleasedList:
             file.write(listed + "\n")
         with pytest.raises(PathwayError, match="line 3: upper-trapezius-neck v1 is also listed"):
             Registry(released).released()
+
+
+class TestReleasedEntry:
+    def test_new_records_are_made_under_the_newest_released_version_not_a_draft(
+        self, released: Path
+    ) -> None:
+        write(released / "neck-v2.yaml", neck(2))
+        registry = Registry(released)
+        assert registry.current(NECK).version == 2
+        assert registry.released_entry(NECK).version == 1
+
+    def test_a_pathway_with_no_released_version_is_refused(self, tmp_path: Path) -> None:
+        write(tmp_path / "neck.yaml", neck(1))
+        with pytest.raises(
+            UnknownPathway, match="no version of pathway 'upper-trapezius-neck' is released"
+        ):
+            Registry(tmp_path).released_entry(NECK)

@@ -1,0 +1,12 @@
+"""The clinical record's staff pages, mounted under /app/ (namespace `records`)."""
+
+from .views import assessment, consent, patients, screening
+
+app_name = "records"
+
+urlpatterns = [
+    *patients.urlpatterns,
+    *screening.urlpatterns,
+    *assessment.urlpatterns,
+    *consent.urlpatterns,
+]

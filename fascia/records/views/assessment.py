@@ -1,0 +1,5 @@
+"""assessment pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

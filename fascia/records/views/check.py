@@ -1,0 +1,5 @@
+"""check pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""consent pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

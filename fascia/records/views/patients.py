@@ -1,0 +1,5 @@
+"""patients pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""screening pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
