@@ -36,7 +36,7 @@ def imported_modules(source: str) -> set[str]:
     ("app", "higher"),
     [
         ("website", ["enquiries", "records", "workspace"]),
-        ("enquiries", ["website", "workspace"]),
+        ("enquiries", ["workspace"]),
         ("records", ["website", "enquiries", "workspace"]),
         ("clinics", ["records", "website", "enquiries", "workspace"]),
         ("accounts", ["clinics", "records", "website", "enquiries", "workspace"]),
