@@ -11,7 +11,7 @@ from django.http import Http404
 
 from fascia.clinics.permissions import Capability, can, clinic_ids_for
 
-from .models import Episode, Patient
+from .models import Alert, Episode, Patient
 
 
 def patients_for(user: object) -> QuerySet[Patient]:
@@ -48,3 +48,15 @@ def access_episode(
     if not can(user, capability, episode.clinic_id):
         raise Http404
     return episode
+
+
+def open_alerts_for(user: object) -> QuerySet[Alert]:
+    """Open alerts in the clinics where `user` handles enquiries or clinical care, newest first.
+
+    The front desk sees that an alert is open and whose (to call the patient); what it says
+    clinically is for those with Capability.CLINICAL.
+    """
+    ids = clinic_ids_for(user, Capability.CLINICAL) | clinic_ids_for(user, Capability.ENQUIRIES)
+    return Alert.objects.filter(clinic__in=ids, acknowledged_at__isnull=True).select_related(
+        "episode__patient", "episode__physiotherapist"
+    )
