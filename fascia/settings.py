@@ -5,6 +5,7 @@ The variables are documented in README.md ("Configuration").
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "csp",
+    "axes",
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "fascia.website.cache.page_cache",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the paused page.
+    "axes.middleware.AxesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -213,7 +217,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["fascia.accounts.backends.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "fascia.accounts.backends.UsernameOrEmailBackend",
+]
+# Sign-in throttling on every sign-in page (fascia/accounts/throttle.py): five wrong
+# passwords for one account from one address pause signing in there for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("FASCIA_SIGNIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FASCIA_SIGNIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "fascia.accounts.throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "fascia.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "fascia.accounts.throttle.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"
 

@@ -1,0 +1,71 @@
+"""Sign-in throttling with django-axes, on every sign-in page (/app/, /cms/, /django-admin/).
+
+Failures are counted per account *and* address together (`AXES_LOCKOUT_PARAMETERS`), so a
+stranger guessing a colleague's password from elsewhere never locks the colleague out; and
+a lock always ends after the cool-off (`AXES_COOLOFF_TIME`), however many more tries come
+in meanwhile, so no lock is permanent. An account is counted as one whatever spelling was
+typed: its username or its email address, in any case.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .audit import request_ip
+from .models import User
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address axes counts, read as the audit trail reads it (our own proxies only)."""
+    return request_ip(request)
+
+
+def account_key(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """One key per account however its name was typed; the typed text, folded, otherwise."""
+    typed = str((credentials or {}).get("username") or "").strip()
+    if not typed:
+        return ""
+    match = Q(username__iexact=typed)
+    if "@" in typed:
+        match |= Q(email__iexact=typed)
+    username = User.objects.filter(match).values_list("username", flat=True).first()
+    return (username or typed).casefold()
+
+
+def _retry_after(request: HttpRequest, username: str, cool_off: timedelta) -> int:
+    """Seconds until the lock for this account and address ends."""
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
+        .order_by("-attempt_time")
+        .first()
+    )
+    ends = (attempt.attempt_time if attempt else timezone.now()) + cool_off
+    return max(1, int((ends - timezone.now()).total_seconds()))
+
+
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The page for a paused sign-in: what happened, when to try again, what else to do."""
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    seconds = _retry_after(request, account_key(request, credentials), cool_off)
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "minutes": max(1, -(-seconds // 60)),
+            "until": timezone.localtime() + timedelta(seconds=seconds),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    response["Cache-Control"] = "no-store"
+    return response
