@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("sitemap.xml", cacheable_page(sitemap), name="sitemap"),
     path("enquire/", include("fascia.enquiries.urls")),
+    path("self-check/", include("fascia.enquiries.self_check_urls")),
     path("app/enquiries/", include("fascia.enquiries.inbox_urls")),
     path("check/", include("fascia.records.check_urls")),
     path("app/", include("fascia.workspace.urls")),

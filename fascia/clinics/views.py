@@ -38,10 +38,10 @@ staff_view = staff_required(Capability.STAFF)
 @require_GET
 @staff_required()
 def home(request):
-    """Each person's start page: the enquiry inbox for those who handle enquiries,
+    """Each person's start page: the workspace's for anyone with a role in a clinic,
     otherwise the staff page."""
     if clinic_ids_for(request.user, Capability.ENQUIRIES):
-        return redirect("inbox:list")
+        return redirect("workspace:start")
     return redirect("staff:list")
 
 

@@ -2,21 +2,30 @@
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 from wagtail.models import Page
 
-from . import events, privacy, tokens
-from .models import EITHER_CLINIC, Enquiry, Note, Status, new_reference
-from .tasks import notify_staff_of_enquiry
+from fascia.accounts.models import User
+from fascia.clinics.models import Clinic
+from fascia.clinics.permissions import ROLE_CAPABILITIES, Capability, clinic_ids_for
 
-if TYPE_CHECKING:
-    from fascia.accounts.models import User
-    from fascia.clinics.models import Clinic
+from . import callbacks, events, privacy, tokens
+from .models import (
+    EITHER_CLINIC,
+    CallAttempt,
+    CallOutcome,
+    Enquiry,
+    Note,
+    Status,
+    new_reference,
+)
+from .tasks import notify_staff_of_enquiry
 
 ERASED_NAME = "(erased)"
 # Allowed moves between statuses. Spam and closed can be reopened in case of a mistake.
@@ -28,6 +37,12 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.SPAM: {Status.NEW},
     Status.CLOSED: {Status.NEW},
 }
+
+
+# clinic-policy: "call back later" without a time asked for means in two hours.
+CALL_BACK_LATER_AFTER = timedelta(hours=2)
+# Outcomes after which no call is owed until someone sets a new time.
+NOTHING_OWED_AFTER = frozenset({CallOutcome.REACHED, CallOutcome.WRONG_NUMBER})
 
 
 class ActionError(Exception):
@@ -65,19 +80,22 @@ def enquiry_submit(
     phone: PhoneNumber,
     phone_kind: str,
     email: str,
-    clinic: "Clinic | None",
+    clinic: Clinic | None,
     preferred_time: str,
     message: str,
     source_page: Page | None,
     source_url: str,
     consent_version: str,
     spam_reason: str = "",
+    self_check: Mapping[str, Any] | None = None,
 ) -> tuple[Enquiry, bool]:
     """Store an enquiry once per key; a repeat returns the stored one. Returns (enquiry, created).
 
     The staff notification task is written in the same transaction, so an enquiry and its
-    notification exist together or not at all. Spam is kept but never notified.
+    notification exist together or not at all. Spam is kept but never notified. The call
+    back is due by the time `callbacks.callback_due_for` gives (clinic-policy).
     """
+    callback_due_at = callbacks.callback_due_for(clinic, preferred_time, timezone.now())
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -98,6 +116,8 @@ def enquiry_submit(
                         "consent_version": consent_version,
                         "status": Status.SPAM if spam_reason else Status.NEW,
                         "spam_reason": spam_reason,
+                        "callback_due_at": callback_due_at,
+                        "self_check": self_check,
                     },
                 )
                 if created:
@@ -113,7 +133,7 @@ def enquiry_submit(
 
 
 def enquiry_change_status(
-    *, enquiry: Enquiry, status: str, by: "User", ip: str | None = None
+    *, enquiry: Enquiry, status: str, by: User, ip: str | None = None
 ) -> Enquiry:
     """Move an enquiry to another status, recording who did it."""
     with transaction.atomic():
@@ -134,7 +154,7 @@ def enquiry_change_status(
     return enquiry
 
 
-def enquiry_add_note(*, enquiry: Enquiry, text: str, by: "User", ip: str | None = None) -> Note:
+def enquiry_add_note(*, enquiry: Enquiry, text: str, by: User, ip: str | None = None) -> Note:
     with transaction.atomic():
         if enquiry.is_erased:
             raise ActionError(_("This enquiry was erased; notes can no longer be added."))
@@ -143,13 +163,117 @@ def enquiry_add_note(*, enquiry: Enquiry, text: str, by: "User", ip: str | None 
     return note
 
 
+def assignable_staff(enquiry: Enquiry, *, by: User) -> QuerySet[User]:
+    """The colleagues `by` may give the enquiry to: active staff who handle enquiries in its
+    clinic, or, for "either clinic", in any clinic where `by` handles them too."""
+    if enquiry.clinic_id is None:
+        clinic_ids = clinic_ids_for(by, Capability.ENQUIRIES)
+    else:
+        clinic_ids = {enquiry.clinic_id}
+    roles = [role for role, allowed in ROLE_CAPABILITIES.items() if Capability.ENQUIRIES in allowed]
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__clinic__in=clinic_ids,
+            memberships__clinic__active=True,
+            memberships__role__in=roles,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def enquiry_assign(
+    *, enquiry: Enquiry, to: User | None, by: User, ip: str | None = None
+) -> Enquiry:
+    """Give the enquiry to a colleague who handles enquiries where it belongs (`to`), or to
+    no one (`to=None`)."""
+    with transaction.atomic():
+        enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if enquiry.is_erased:
+            raise ActionError(_("This enquiry was erased; it can no longer be assigned."))
+        if to is not None and not assignable_staff(enquiry, by=by).filter(pk=to.pk).exists():
+            raise ActionError(
+                _("%(name)s does not handle enquiries for this clinic.")
+                % {"name": to.get_full_name() or to.get_username()}
+            )
+        old = enquiry.assigned_to_id
+        if old == (to.pk if to else None):
+            return enquiry
+        enquiry.assigned_to = to
+        enquiry.save(update_fields=["assigned_to"])
+        events.enquiry_assigned(enquiry, by=by, old=old, new=enquiry.assigned_to_id, ip=ip)
+    return enquiry
+
+
+def enquiry_set_callback_due(
+    *, enquiry: Enquiry, due_at: datetime, by: User, ip: str | None = None
+) -> Enquiry:
+    """Move the time by which the person is to be called back."""
+    with transaction.atomic():
+        enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if enquiry.is_erased:
+            raise ActionError(_("This enquiry was erased; there is no one to call back."))
+        old = enquiry.callback_due_at
+        enquiry.callback_due_at = due_at
+        enquiry.save(update_fields=["callback_due_at"])
+        events.enquiry_callback_due_changed(enquiry, by=by, old=old, ip=ip)
+    return enquiry
+
+
+def enquiry_log_call(
+    *,
+    enquiry: Enquiry,
+    outcome: str,
+    note: str = "",
+    next_call_by: datetime | None = None,
+    by: User,
+    ip: str | None = None,
+) -> CallAttempt:
+    """Record one call to the person and what follows from how it went (clinic-policy).
+
+    - reached: a new enquiry becomes contacted; no call is owed unless `next_call_by` is
+      given (to ring back about booking, say);
+    - no answer: the call is still owed, by `next_call_by` if given, else by the time set;
+    - call back later: owed by `next_call_by`, or in two hours;
+    - wrong number: no call is owed; the enquiry shows "wrong number" until a later call
+      gets through, and a time to call again is refused.
+    """
+    with transaction.atomic():
+        enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if enquiry.is_erased:
+            raise ActionError(_("This enquiry was erased; there is no number to call."))
+        if not enquiry.phone:
+            raise ActionError(_("This enquiry has no phone number to call."))
+        if outcome == CallOutcome.WRONG_NUMBER and next_call_by is not None:
+            raise ActionError(
+                _("A wrong number cannot be called again: leave “Call again by” empty.")
+            )
+        call = CallAttempt.objects.create(enquiry=enquiry, by=by, outcome=outcome, note=note)
+        if outcome == CallOutcome.CALL_BACK_LATER and next_call_by is None:
+            next_call_by = call.at + CALL_BACK_LATER_AFTER
+        if next_call_by is not None:
+            enquiry.callback_due_at = next_call_by
+        elif outcome in NOTHING_OWED_AFTER:
+            enquiry.callback_due_at = None
+        enquiry.save(update_fields=["callback_due_at"])
+        events.enquiry_call_logged(enquiry, call=call, ip=ip)
+        if outcome == CallOutcome.REACHED and enquiry.status == Status.NEW:
+            enquiry.status = Status.CONTACTED
+            enquiry.save(update_fields=["status"])
+            events.enquiry_status_changed(
+                enquiry, by=by, old=Status.NEW, new=Status.CONTACTED, ip=ip
+            )
+    return call
+
+
 class ErasureReason:
     REQUEST = "request"
     RETENTION = "retention"
 
 
 def enquiry_erase(
-    *, enquiry: Enquiry, by: "User | None", reason: str, ip: str | None = None
+    *, enquiry: Enquiry, by: User | None, reason: str, ip: str | None = None
 ) -> Enquiry:
     """Anonymise the person's data on request; keep the fact, the date and who did it."""
     with transaction.atomic():
@@ -162,11 +286,13 @@ def enquiry_erase(
         enquiry.email = ""
         enquiry.message = ""
         enquiry.source_url = ""
+        enquiry.self_check = None
         enquiry.erased_at = timezone.now()
         if enquiry.status in (Status.NEW, Status.CONTACTED):
             enquiry.status = Status.CLOSED
         enquiry.save()
         enquiry.notes.update(text="")
+        enquiry.calls.update(note="")
         events.enquiry_erased(enquiry, by=by, reason=reason, ip=ip)
     return enquiry
 

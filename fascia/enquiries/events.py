@@ -17,9 +17,11 @@ from django.db import transaction
 from fascia.accounts import audit
 from fascia.accounts.models import AuditEvent
 
-from .models import Enquiry
+from .models import CallAttempt, Enquiry
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from fascia.accounts.models import User
     from fascia.clinics.models import Clinic
 
@@ -31,6 +33,10 @@ NOTIFIED = "enquiry.notified"
 NOTIFICATION_FAILED = "enquiry.notification_failed"
 ERASED = "enquiry.erased"
 EXPORTED = "enquiry.exported"
+CONVERTED = "enquiry.converted"
+ASSIGNED = "enquiry.assigned"
+CALLBACK_DUE_CHANGED = "enquiry.callback_due_changed"
+CALL_LOGGED = "enquiry.call_logged"
 
 
 def enquiry_received(enquiry: Enquiry, *, spam_reason: str = "") -> AuditEvent:
@@ -61,6 +67,75 @@ def enquiry_note_added(enquiry: Enquiry, *, by: "User", note_id: int, ip: str | 
     return audit.record(
         NOTE_ADDED, enquiry, actor=by, clinic=enquiry.clinic_id, ip=ip, detail={"note": note_id}
     )
+
+
+def enquiry_converted(
+    enquiry: Enquiry,
+    *,
+    by: "User",
+    episode_id: int,
+    patient_id: int,
+    new_patient: bool,
+    ip: str | None,
+) -> AuditEvent:
+    """The enquiry became an episode of care, for a new patient or one already registered."""
+    return audit.record(
+        CONVERTED,
+        enquiry,
+        actor=by,
+        clinic=enquiry.clinic_id,
+        patient=patient_id,
+        ip=ip,
+        detail={"episode": episode_id, "new_patient": new_patient},
+    )
+
+
+def enquiry_assigned(
+    enquiry: Enquiry, *, by: "User", old: int | None, new: int | None, ip: str | None
+) -> AuditEvent:
+    """The enquiry was given to a colleague (`new`, a user id) or to no one (None)."""
+    return audit.record(
+        ASSIGNED,
+        enquiry,
+        actor=by,
+        clinic=enquiry.clinic_id,
+        ip=ip,
+        detail={"from": old, "to": new},
+    )
+
+
+def enquiry_callback_due_changed(
+    enquiry: Enquiry, *, by: "User", old: "datetime | None", ip: str | None
+) -> AuditEvent:
+    """Staff moved the time the enquiry is due for a call back."""
+    return audit.record(
+        CALLBACK_DUE_CHANGED,
+        enquiry,
+        actor=by,
+        clinic=enquiry.clinic_id,
+        ip=ip,
+        detail={"from": _moment(old), "to": _moment(enquiry.callback_due_at)},
+    )
+
+
+def enquiry_call_logged(enquiry: Enquiry, *, call: CallAttempt, ip: str | None) -> AuditEvent:
+    """A call to the person and how it went; the note stays in the call's row (erasable)."""
+    return audit.record(
+        CALL_LOGGED,
+        enquiry,
+        actor=call.by,
+        clinic=enquiry.clinic_id,
+        ip=ip,
+        detail={
+            "call": call.pk,
+            "outcome": call.outcome,
+            "due": _moment(enquiry.callback_due_at),
+        },
+    )
+
+
+def _moment(value: "datetime | None") -> str | None:
+    return value.isoformat() if value else None
 
 
 def enquiry_notified(enquiry: Enquiry, *, attempt: int) -> AuditEvent:

@@ -8,8 +8,11 @@ from wagtail.models import Page
 
 from fascia.clinics.models import Clinic
 
-from . import phone, privacy, tokens
+from . import phone, privacy, self_check_answers, tokens
 from .models import EITHER_CLINIC, PreferredTime
+
+FROM_SELF_CHECK = "from_self_check"
+"""Posted by the self-check's last page to open this form with its answers (`self_check`)."""
 
 
 class PhoneField(PhoneNumberField):
@@ -92,6 +95,8 @@ class EnquiryForm(forms.Form):
     )
     form_token = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
     source_page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # The public self-check's answers, signed, when the person chose to send them.
+    self_check = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
     # A honeypot: hidden from people, filled in by many bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -101,6 +106,8 @@ class EnquiryForm(forms.Form):
     )
 
     field_order = ["name", "phone", "email", "clinic", "preferred_time", "message", "consent"]
+    self_check_lost = False
+    """True when a self-check's answers could not be read on the way to the form."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +142,34 @@ class EnquiryForm(forms.Form):
     def for_page(cls, page) -> "EnquiryForm":
         """A blank form sent from `page`, its message pre-filled with the page's subject."""
         return cls(initial={"source_page": page.pk, "message": page.title})
+
+    @classmethod
+    def after_self_check(cls, signed: str) -> "EnquiryForm":
+        """A blank form that sends the answers of a self-check with it, if they can be read."""
+        try:
+            self_check_answers.read(signed)
+        except self_check_answers.Unreadable:
+            form = cls()
+            form.self_check_lost = True
+            return form
+        message = _("I answered the self-check “Could dry needling suit me?”.")
+        return cls(initial={"self_check": signed, "message": message})
+
+    def clean_self_check(self) -> dict[str, Any] | None:
+        """The self-check's answers and the engine's decision on them, as the enquiry keeps them."""
+        signed = self.cleaned_data.get("self_check", "").strip()
+        if not signed:
+            return None
+        try:
+            return self_check_answers.read(signed).stored()
+        except self_check_answers.Unreadable:
+            raise forms.ValidationError(
+                _(
+                    "We could not read the answers from your self-check, so they will not be "
+                    "sent. Send your enquiry without them, or do the self-check again."
+                ),
+                code="unreadable",
+            ) from None
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
@@ -172,6 +207,7 @@ class EnquiryForm(forms.Form):
             "source_page": source,
             "source_url": source.get_url() if source else "",
             "consent_version": privacy.notice_version(),
+            "self_check": data["self_check"],
         }
 
     def error_links(self) -> list[tuple[str, str]]:
@@ -184,4 +220,5 @@ class EnquiryForm(forms.Form):
                 if isinstance(field.field.widget, forms.RadioSelect):
                     anchor = f"{anchor}_0"
                 links.append((anchor, message))
+        links.extend(("self-check", message) for message in self.errors.get("self_check", []))
         return links

@@ -1,12 +1,56 @@
 """Forms of the staff inbox: validation only."""
 
+import unicodedata
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import EITHER_CLINIC, Note, Status
+from fascia.accounts.models import User
+
+from .models import EITHER_CLINIC, CallAttempt, CallOutcome, Note, Status
+from .queries import ASSIGNED_TO_ME, NOT_ASSIGNED, SORT_BY_DUE
+
+# How far ahead a call back may be set: further than this is a typing mistake.
+FURTHEST_CALL_BACK = timedelta(days=60)
+# Bidirectional overrides can make a note read differently from what is stored; the
+# zero-width joiners Indic scripts need (category Cf too) stay allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def validate_typed_text(value: str) -> None:
+    """Refuse control characters (other than line breaks and tabs) and direction overrides:
+    nobody types them, and they can hide or reorder what a note says."""
+    if any(
+        (unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"} and char not in LINE_BREAKS)
+        or char in BIDI_CONTROLS
+        for char in value
+    ):
+        raise ValidationError(
+            _("The note contains a control character; type it again without pasting."),
+            code="control_characters",
+        )
+
+
+def validate_call_back_time(value: datetime) -> None:
+    now = timezone.now()
+    if value <= now:
+        raise ValidationError(_("Choose a time that has not passed yet."), code="past")
+    if value > now + FURTHEST_CALL_BACK:
+        raise ValidationError(_("Choose a time within the next 60 days."), code="too_far")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class DateInput(forms.DateInput):
@@ -41,6 +85,21 @@ class InboxFilterForm(InboxForm):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    assigned = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=[
+            ("", _("Anyone or no one")),
+            (ASSIGNED_TO_ME, _("Me")),
+            (NOT_ASSIGNED, _("No one")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("", _("Newest first")), (SORT_BY_DUE, _("Call back due soonest first"))],
+    )
+    overdue = forms.BooleanField(label=_("Only overdue call backs"), required=False)
 
     def __init__(self, *args, clinics: Iterable[Any], **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +138,72 @@ class StatusForm(InboxForm):
         # Offer only the allowed moves, but accept any status: the action owns the rules,
         # and its refusal explains itself better than "not one of the choices" would.
         self.fields["status"].widget.choices = [(status.value, status.label) for status in offered]
+
+
+class AssignForm(InboxForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("No one"),
+        error_messages={"invalid_choice": _("Choose one of the colleagues offered.")},
+    )
+
+    def __init__(self, *args, colleagues: QuerySet[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = colleagues
+        self.fields["assignee"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+
+
+class CallbackDueForm(InboxForm):
+    callback_due_at = forms.DateTimeField(
+        label=_("Call back by"),
+        widget=DateTimeInput,
+        validators=[validate_call_back_time],
+        error_messages={
+            "required": _("Choose the date and time to call back by."),
+            "invalid": _("Enter a date and a time, such as 3 November 2026, 17:00."),
+        },
+    )
+
+
+NOTE_LENGTH = CallAttempt._meta.get_field("note").max_length
+
+
+class CallForm(InboxForm):
+    """One call and how it went, in one step."""
+
+    outcome = forms.ChoiceField(
+        label=_("How did the call go?"),
+        choices=CallOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how the call went."),
+            "invalid_choice": _("Choose one of the call outcomes offered."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=NOTE_LENGTH,
+        validators=[validate_typed_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": _(
+                "The note is too long: at most %(limit_value)d characters (it has %(show_value)d)."
+            )
+        },
+    )
+    next_call_by = forms.DateTimeField(
+        label=_("Call again by (optional)"),
+        required=False,
+        widget=DateTimeInput,
+        validators=[validate_call_back_time],
+        help_text=_("For “call back later”, empty means in two hours."),
+        error_messages={"invalid": _("Enter a date and a time, such as 3 November 2026, 17:00.")},
+    )
 
 
 class NoteForm(InboxForm):

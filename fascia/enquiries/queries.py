@@ -1,24 +1,40 @@
 """Reads for the staff inbox, and the one permission-checked fetch of an enquiry."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from fascia.accounts import audit
-from fascia.accounts.models import AuditEvent
+from fascia.accounts.models import AuditEvent, User
 from fascia.clinics.models import Clinic
-from fascia.clinics.permissions import Capability, clinics_for, in_my_clinics, require
+from fascia.clinics.permissions import Capability, can, clinics_for, in_my_clinics, require
+from fascia.records.queries import open_alerts_for
 
 from . import events
 from .actions import TRANSITIONS, ErasureReason
-from .models import EITHER_CLINIC, Enquiry, Status
+from .models import EITHER_CLINIC, CallAttempt, CallOutcome, Enquiry, Status
 
 PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
+# The statuses in which a call back is still owed: not yet resolved either way.
+AWAITING_CALL = (Status.NEW, Status.CONTACTED)
+ASSIGNED_TO_ME = "me"
+NOT_ASSIGNED = "none"
+SORT_BY_DUE = "due"
 
 
 def access_enquiry(
@@ -68,6 +84,35 @@ def _matching(search: str) -> Q:
     return condition
 
 
+def overdue_filter(now: datetime | None = None) -> Q:
+    """Enquiries whose call back is late: due before `now` and still awaiting a call."""
+    return Q(
+        callback_due_at__lt=now or timezone.now(),
+        status__in=AWAITING_CALL,
+        erased_at__isnull=True,
+    )
+
+
+def is_overdue(enquiry: Enquiry, now: datetime | None = None) -> bool:
+    return (
+        enquiry.callback_due_at is not None
+        and enquiry.callback_due_at < (now or timezone.now())
+        and enquiry.status in AWAITING_CALL
+        and not enquiry.is_erased
+    )
+
+
+def with_queue_facts(enquiries: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
+    """The enquiries with what the work queue shows of each, read in the same query: the
+    clinic and the colleague assigned, `calls_made`, `last_outcome` and `is_overdue`."""
+    calls = CallAttempt.objects.filter(enquiry=OuterRef("pk"))
+    return enquiries.select_related("clinic", "assigned_to").annotate(
+        calls_made=Count("calls"),
+        last_outcome=Subquery(calls.order_by("-at", "-pk").values("outcome")[:1]),
+        is_overdue=ExpressionWrapper(overdue_filter(), output_field=BooleanField()),
+    )
+
+
 def inbox_enquiries(
     user,
     *,
@@ -76,15 +121,30 @@ def inbox_enquiries(
     received_from: date | None = None,
     received_to: date | None = None,
     search: str = "",
+    assigned: str = "",
+    overdue: bool = False,
+    sort: str = "",
 ) -> QuerySet[Enquiry]:
-    """The enquiries matching the inbox filters, newest first.
+    """The enquiries matching the inbox filters, newest first or, with `sort=SORT_BY_DUE`,
+    the call back due soonest first (those with no due time last).
 
     Spam is left out unless it is the status asked for. `clinic` is a clinic's id, or
     EITHER_CLINIC for the enquiries that named no clinic. The dates are local dates, both
-    included.
+    included. `assigned` is ASSIGNED_TO_ME or NOT_ASSIGNED; `overdue` keeps the
+    enquiries whose call back is late.
     """
-    enquiries = visible_enquiries(user).select_related("clinic").order_by("-created_at", "-pk")
+    enquiries = with_queue_facts(visible_enquiries(user))
+    if sort == SORT_BY_DUE:
+        enquiries = enquiries.order_by(F("callback_due_at").asc(nulls_last=True), "pk")
+    else:
+        enquiries = enquiries.order_by("-created_at", "-pk")
     enquiries = enquiries.filter(Q(status=status) if status else ~Q(status=Status.SPAM))
+    if assigned == ASSIGNED_TO_ME:
+        enquiries = enquiries.filter(assigned_to=user)
+    elif assigned == NOT_ASSIGNED:
+        enquiries = enquiries.filter(assigned_to__isnull=True)
+    if overdue:
+        enquiries = enquiries.filter(overdue_filter())
     if clinic == EITHER_CLINIC:
         enquiries = enquiries.filter(clinic__isnull=True)
     elif clinic:
@@ -102,6 +162,54 @@ def status_counts(user) -> list[tuple[Status, int]]:
     """How many enquiries `user` can see in each status, every status listed, in one query."""
     counts = dict(visible_enquiries(user).order_by().values_list("status").annotate(Count("pk")))
     return [(status, counts.get(status, 0)) for status in Status]
+
+
+def queue_counts(user) -> dict[str, int]:
+    """How many of the enquiries `user` can see are theirs, not assigned, and overdue, among
+    those still awaiting a call or an answer (not spam, not resolved), in one query."""
+    waiting = Q(status__in=AWAITING_CALL, erased_at__isnull=True)
+    return visible_enquiries(user).aggregate(
+        mine=Count("pk", filter=waiting & Q(assigned_to=user)),
+        unassigned=Count("pk", filter=waiting & Q(assigned_to__isnull=True)),
+        overdue=Count("pk", filter=overdue_filter()),
+    )
+
+
+def last_outcome(enquiry: Enquiry) -> str:
+    """How the latest call to the person went (a CallOutcome), or "" before any call."""
+    latest = enquiry.calls.order_by("-at", "-pk").values_list("outcome", flat=True).first()
+    return latest or ""
+
+
+def queue_row(user, enquiry: Enquiry) -> Enquiry:
+    """One enquiry as a row of the inbox list, with its queue facts."""
+    return with_queue_facts(visible_enquiries(user)).get(pk=enquiry.pk)
+
+
+@dataclass(frozen=True)
+class InboxAlert:
+    """An open alert as the inbox shows it; `message` is empty for those who may not read
+    it (the front desk: Capability.CLINICAL is needed in the alert's clinic)."""
+
+    kind: str
+    patient_id: int
+    patient_name: str
+    raised_at: datetime
+    message: str
+
+
+def inbox_alerts(user) -> list[InboxAlert]:
+    """The open alerts in `user`'s clinics, newest first, in one query."""
+    return [
+        InboxAlert(
+            kind=alert.get_kind_display(),
+            patient_id=alert.episode.patient_id,
+            patient_name=alert.episode.patient.full_name,
+            raised_at=alert.raised_at,
+            message=alert.message if can(user, Capability.CLINICAL, alert.clinic_id) else "",
+        )
+        for alert in open_alerts_for(user)
+    ]
 
 
 def next_statuses(enquiry: Enquiry) -> list[Status]:
@@ -125,7 +233,18 @@ def _status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value
 
 
-def _summary(event: AuditEvent) -> str:
+def _when(value: str | None) -> str:
+    """A moment kept in an event's detail (ISO 8601), as the pages show moments."""
+    if not value:
+        return _("no time")
+    return formats.date_format(timezone.localtime(datetime.fromisoformat(value)), "j M Y, H:i")
+
+
+def _outcome_label(value: str) -> str:
+    return CallOutcome(value).label if value in CallOutcome.values else value
+
+
+def _summary(event: AuditEvent, names: Mapping[int, str]) -> str:
     detail = event.detail
     match event.action:
         case events.RECEIVED if detail.get("spam"):
@@ -141,6 +260,27 @@ def _summary(event: AuditEvent) -> str:
             }
         case events.NOTE_ADDED:
             return _("Note added")
+        case events.CONVERTED if detail.get("new_patient"):
+            return _("Converted into a new patient and an episode of care")
+        case events.CONVERTED:
+            return _("Converted into an episode of care for a registered patient")
+        case events.ASSIGNED if detail.get("to"):
+            return _("Assigned to %(name)s") % {"name": names.get(detail["to"], "?")}
+        case events.ASSIGNED:
+            return _("No longer assigned to %(name)s") % {
+                "name": names.get(detail.get("from"), "?")
+            }
+        case events.CALLBACK_DUE_CHANGED:
+            return _("Call back moved to %(when)s") % {"when": _when(detail.get("to"))}
+        case events.CALL_LOGGED if detail.get("due"):
+            return _("Call logged: “%(outcome)s”; call again by %(when)s") % {
+                "outcome": _outcome_label(detail.get("outcome", "")),
+                "when": _when(detail["due"]),
+            }
+        case events.CALL_LOGGED:
+            return _("Call logged: “%(outcome)s”") % {
+                "outcome": _outcome_label(detail.get("outcome", ""))
+            }
         case events.NOTIFIED:
             return _("Clinic told by email")
         case events.NOTIFICATION_FAILED if detail.get("will_retry"):
@@ -172,22 +312,39 @@ def _who(event: AuditEvent) -> str:
     return _("Fascia")
 
 
+def _note_of(event: AuditEvent, notes: Mapping[int, str], calls: Mapping[int, str]) -> str:
+    if event.action == events.CALL_LOGGED:
+        return calls.get(event.detail.get("call"), "")
+    return notes.get(event.detail.get("note"), "")
+
+
 def enquiry_timeline(enquiry: Enquiry) -> list[TimelineEntry]:
-    """What has happened to the enquiry, oldest first, with the text of each note.
+    """What has happened to the enquiry, oldest first, with the text of each note and of
+    the note of each call.
 
     Reads of the enquiry are in the audit trail but left out here: they are not events in
     the life of the enquiry, and every visit to this page would add one.
     """
+    history = list(audit.events_for(enquiry).exclude(action=events.VIEWED))
     notes = {note.pk: note.text for note in enquiry.notes.all()}
+    calls = {call.pk: call.note for call in enquiry.calls.all()}
+    assignees = {
+        user_id
+        for event in history
+        if event.action == events.ASSIGNED
+        for user_id in (event.detail.get("from"), event.detail.get("to"))
+        if user_id
+    }
+    names = {user.pk: display_name(user) for user in User.objects.filter(pk__in=assignees)}
     return [
         TimelineEntry(
             at=event.at,
             action=event.action,
-            summary=_summary(event),
+            summary=_summary(event, names),
             who=_who(event),
-            note=notes.get(event.detail.get("note"), ""),
+            note=_note_of(event, notes, calls),
         )
-        for event in audit.events_for(enquiry).exclude(action=events.VIEWED)
+        for event in history
     ]
 
 

@@ -18,7 +18,7 @@ from fascia.cacheable import cacheable_page
 
 from . import fallback, phone, privacy, ratelimit
 from .actions import enquiry_submission, enquiry_submit
-from .forms import EnquiryForm
+from .forms import FROM_SELF_CHECK, EnquiryForm
 from .models import Enquiry
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ def enquire(request):
         return _form_page(request, _blank_form(request))
     if not _same_origin(request):
         return HttpResponseForbidden(_("This form can only be sent from this website."))
+    if request.POST.get(FROM_SELF_CHECK):
+        # Opened from the self-check's last page, with its answers to send (never cached).
+        return _form_page(request, EnquiryForm.after_self_check(request.POST.get("self_check", "")))
     try:
         return _submit(request)
     except DatabaseError:

@@ -25,8 +25,27 @@ from fascia.pathways.check import (
     check_text,
     load_pathway,
 )
+from fascia.pathways.consent import (
+    ConsentRequirements,
+    ConsentRule,
+    ConsentSection,
+    ConsentText,
+    consent_requirements,
+    consent_text,
+)
 from fascia.pathways.consistency import Problem
 from fascia.pathways.decision import Decision, FiredRule
+from fascia.pathways.examination import (
+    DIAGNOSIS_SIDES,
+    PAIN_RATINGS,
+    TRIGGER_POINT_KINDS,
+    TRIGGER_POINT_SIDES,
+    ExaminationError,
+    ExaminationFindings,
+    ExaminationInput,
+    diagnosis_codes,
+    validate_examination,
+)
 from fascia.pathways.fit import FitAssessment, FitFinding, FitStatus
 from fascia.pathways.followup import follow_up_outcome
 from fascia.pathways.measures import Change, ScoreError, change, score, score_range
@@ -64,14 +83,25 @@ from fascia.pathways.triage import TriageDecision, triage, visible_questions
 __all__ = [
     "CLINIC_POLICY",
     "DEFINITIONS_DIR",
+    "DIAGNOSIS_SIDES",
     "ENGLISH",
+    "PAIN_RATINGS",
     "REGISTRY",
+    "TRIGGER_POINT_KINDS",
+    "TRIGGER_POINT_SIDES",
     "AnswerError",
     "AnswerValue",
     "Change",
     "CheckResult",
     "Condition",
+    "ConsentRequirements",
+    "ConsentRule",
+    "ConsentSection",
+    "ConsentText",
     "Decision",
+    "ExaminationError",
+    "ExaminationFindings",
+    "ExaminationInput",
     "FiredRule",
     "FitAssessment",
     "FitFinding",
@@ -111,6 +141,9 @@ __all__ = [
     "check_data",
     "check_file",
     "check_text",
+    "consent_requirements",
+    "consent_text",
+    "diagnosis_codes",
     "follow_up_outcome",
     "holds",
     "load_pathway",
@@ -120,6 +153,7 @@ __all__ = [
     "score",
     "score_range",
     "triage",
+    "validate_examination",
     "validate_session",
     "visible_questions",
 ]

@@ -180,6 +180,19 @@ ENGLISH: Mapping[str, Template] = {
         "{measure} is meaningfully worse than at session {baseline_session} "
         "({baseline} → {latest}): review the care plan."
     ),
+    # An examination that does not fit the pathway (ExaminationError), one per field.
+    "examination.no-such-test": "there is no special test '{test}' in this pathway",
+    "examination.no-such-movement": "there is no movement '{movement}' in this pathway",
+    "examination.no-such-muscle": "there is no muscle '{muscle}' in this pathway",
+    "examination.no-such-measure": "this pathway has no measure '{measure}'",
+    "examination.no-such-rating": "there is no pain rating '{rating}'; expected one of {ratings}",
+    "examination.expected-one-of": "expected one of {options}, got {got}",
+    "examination.expected-number": "expected a number, got {got}",
+    "examination.out-of-range": _out_of_range,
+    "examination.side-without-code": "a side is chosen but no diagnosis code",
+    "examination.activity-unnamed": "name the activity this rating is for",
+    "examination.activity-twice": "'{activity_name}' is named twice",
+    "examination.activity-unrated": "rate '{activity_name}' from {low} to {high}",
 }
 
 

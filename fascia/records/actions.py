@@ -4,12 +4,15 @@ Screenings, assessments and consents have their own modules (`screening.py`,
 `assessment.py`, `consent.py`); they follow the same rule.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber
 
 from fascia.accounts.models import User
 from fascia.clinics.models import Clinic
@@ -43,10 +46,21 @@ class PatientDetails:
     abha_number: str = ""
 
 
+def _abha_taken(abha_number: str, *, other_than: Patient | None = None) -> bool:
+    taken = Patient.objects.filter(abha_number=abha_number)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than.pk)
+    return bool(abha_number) and taken.exists()
+
+
+def _abha_taken_error() -> ActionError:
+    return ActionError(_("A patient with this ABHA number is already registered."))
+
+
 def patient_create(details: PatientDetails, *, by: User, ip: str | None) -> Patient:
     with transaction.atomic():
-        if details.abha_number and Patient.objects.filter(abha_number=details.abha_number).exists():
-            raise ActionError("A patient with this ABHA number is already registered.")
+        if _abha_taken(details.abha_number):
+            raise _abha_taken_error()
         patient = Patient.objects.create(**vars(details), created_by=by)
         events.record(events.PATIENT_CREATED, patient, about=patient, by=by, ip=ip)
     return patient
@@ -111,3 +125,53 @@ def episode_set_status(
             detail={"from": old, "to": status, "reason": reason},
         )
     return episode
+
+
+def patient_register(
+    details: PatientDetails, *, physiotherapist: User | None, by: User, ip: str | None
+) -> Episode:
+    """A new patient and their first episode, at the clinic they are registered at; both or
+    neither."""
+    with transaction.atomic():
+        patient = patient_create(details, by=by, ip=ip)
+        return episode_open(
+            patient, clinic=details.clinic, physiotherapist=physiotherapist, by=by, ip=ip
+        )
+
+
+# What staff may change about a patient: everything the patient form has, not the clinic
+# they were registered at.
+PATIENT_DETAILS = frozenset(field.name for field in fields(PatientDetails)) - {"clinic"}
+
+
+def _differs(old: object, new: object) -> bool:
+    if isinstance(old, PhoneNumber) or isinstance(new, PhoneNumber):
+        # Phone numbers compare by their E.164 text; an empty one may be "" or None.
+        return str(old or "") != str(new or "")
+    return old != new
+
+
+def patient_update(
+    patient: Patient, *, changes: Mapping[str, Any], by: User, ip: str | None
+) -> list[str]:
+    """Change the patient's details to `changes` (field name to value). Returns the names of
+    the fields that changed; the audit event names them, never their values. With none,
+    nothing is written."""
+    unknown = set(changes) - PATIENT_DETAILS
+    if unknown:
+        raise ValueError(f"not a patient detail staff may change: {sorted(unknown)}")
+    changed = sorted(
+        name for name, value in changes.items() if _differs(getattr(patient, name), value)
+    )
+    if not changed:
+        return []
+    with transaction.atomic():
+        if "abha_number" in changed and _abha_taken(changes["abha_number"], other_than=patient):
+            raise _abha_taken_error()
+        for name in changed:
+            setattr(patient, name, changes[name])
+        patient.save(update_fields=changed)
+        events.record(
+            events.PATIENT_UPDATED, patient, about=patient, by=by, ip=ip, detail={"fields": changed}
+        )
+    return changed

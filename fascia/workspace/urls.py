@@ -1,7 +1,15 @@
-"""The start page and the episode page, mounted under /app/ (namespace `workspace`)."""
+"""The start page and the episode page, mounted under /app/ (namespace `workspace`).
 
-from django.urls import URLPattern
+Included before `fascia.clinics.urls`, so `/app/` is the start page here; `staff:home`
+names the same address."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "workspace"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("episodes/<int:episode_id>/", views.episode, name="episode"),
+]

@@ -131,7 +131,10 @@ class TestClinicList:
 
     @pytest.mark.parametrize(
         ("persona", "links"),
-        [("asha", ["Staff", "Clinics"]), ("farah", ["Enquiries", "Staff", "Clinics"])],
+        [
+            ("asha", ["Staff", "Clinics"]),
+            ("farah", ["Start", "Patients", "Enquiries", "Staff", "Clinics"]),
+        ],
     )
     def test_administrators_and_managers_find_it_in_the_navigation(
         self, client, request, persona, links

@@ -22,10 +22,10 @@ class TestSignIn:
         assert response.status_code == 302
         assert client.session[SESSION_KEY] == str(priya.pk)
 
-    def test_the_front_desk_lands_in_the_enquiry_inbox(self, client, priya):
+    def test_the_front_desk_lands_on_their_start_page(self, client, priya):
         response = client.get(sign_in(client, "priya")["Location"])
-        assert response.status_code == 302
-        assert response["Location"] == "/app/enquiries/"
+        assert response.status_code == 200
+        assert response.resolver_match.view_name == "workspace:start"
 
     def test_an_outsider_cannot_sign_in_and_is_told_why(self, client, vikram):
         response = sign_in(client, "vikram")

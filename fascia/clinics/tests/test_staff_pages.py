@@ -99,10 +99,10 @@ class TestStaffList:
         assert response.status_code == 302
         assert response["Location"].startswith("/app/login/")
 
-    def test_a_manager_starts_on_the_inbox_and_an_administrator_on_the_staff_page(
+    def test_a_manager_starts_on_the_start_page_and_an_administrator_on_the_staff_page(
         self, client, farah, asha
     ):
-        assert signed_in(client, farah).get("/app/")["Location"] == "/app/enquiries/"
+        assert signed_in(client, farah).get("/app/").status_code == 200
         assert signed_in(client, asha).get("/app/")["Location"] == LIST_URL
 
     def test_it_takes_as_many_queries_for_thirty_staff_as_for_three(
@@ -132,6 +132,8 @@ class TestNavigation:
     def test_a_manager_sees_enquiries_staff_and_clinics(self, client, farah):
         soup = soup_of(signed_in(client, farah).get(LIST_URL))
         assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == [
+            "Start",
+            "Patients",
             "Enquiries",
             "Staff",
             "Clinics",
@@ -139,7 +141,11 @@ class TestNavigation:
 
     def test_the_front_desk_sees_enquiries_and_not_staff(self, client, priya):
         soup = soup_of(signed_in(client, priya).get("/app/enquiries/"))
-        assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == ["Enquiries"]
+        assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == [
+            "Start",
+            "Patients",
+            "Enquiries",
+        ]
 
 
 class TestAddStaffMember:

@@ -25,7 +25,9 @@ from fascia.pathways import (
     validate_session,
 )
 from fascia.pathways.answers import normalise_answers
-from fascia.pathways.tests.conftest import PIRIFORMIS, clean_answers
+from fascia.pathways.examination import ExaminationError, ExaminationInput, validate_examination
+from fascia.pathways.models import Pathway
+from fascia.pathways.tests.conftest import NECK, PIRIFORMIS, clean_answers
 from fascia.pathways.tests.test_answers_json import EVERY_TYPE
 
 ALL_DONE = {step.id: True for step in PIRIFORMIS.session.steps}
@@ -55,6 +57,13 @@ def scored(call: Callable[[], object]) -> Message:
 
 def flagged(sessions: dict[int, dict[str, int]]) -> Message:
     return progress(PIRIFORMIS, sessions).flags[0].message
+
+
+def examined(pathway: Pathway = PIRIFORMIS, **given: Any) -> Message:
+    with pytest.raises(ExaminationError) as error:
+        validate_examination(pathway, ExaminationInput(**given))
+    [said] = error.value.problems.values()
+    return said
 
 
 NPRS, LEFS, PSFS = (PIRIFORMIS.measure(m) for m in ("nprs", "lefs", "psfs"))
@@ -131,6 +140,22 @@ SAID_BY: dict[str, Callable[[], Message]] = {
     "progress.review-worsening": lambda: flagged(
         {1: {"nprs": 3, "lefs": 60}, 2: {"nprs": 6, "lefs": 60}}
     ),
+    "examination.no-such-test": lambda: examined(special_tests={"cupping": {"left": "positive"}}),
+    "examination.no-such-movement": lambda: examined(range_of_motion={"knee": {"left": 90}}),
+    "examination.no-such-muscle": lambda: examined(trigger_points={"deltoid": {"left": "active"}}),
+    "examination.no-such-measure": lambda: examined(NECK, sitting_minutes=20),
+    "examination.no-such-rating": lambda: examined(pain={"yesterday": 4}),
+    "examination.expected-one-of": lambda: examined(special_tests={"fair": {"left": "maybe"}}),
+    "examination.expected-number": lambda: examined(
+        range_of_motion={"hip_internal_rotation": {"left": "25"}}
+    ),
+    "examination.out-of-range": lambda: examined(
+        range_of_motion={"hip_internal_rotation": {"left": 91}}
+    ),
+    "examination.side-without-code": lambda: examined(diagnosis_side="left"),
+    "examination.activity-unnamed": lambda: examined(psfs=[("", 4)]),
+    "examination.activity-twice": lambda: examined(psfs=[("Walking", 4), ("Walking", 5)]),
+    "examination.activity-unrated": lambda: examined(psfs=[("Walking", None)]),
 }
 
 

@@ -1,0 +1,1 @@
+"""Forms of the clinical record's pages: validation only."""

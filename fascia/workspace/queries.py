@@ -1,0 +1,367 @@
+"""What the episode page shows: the timeline, the latest measures, and what to do next.
+
+The episode's timeline is one query per kind of row (enquiries, calls, links, link openings,
+screenings, judgements, alerts, assessments, measurements, consents), whether it has one
+entry or hundreds. Nothing here checks permissions: the view fetches the episode with
+`access_episode` first.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from fascia.accounts.audit import target_type
+from fascia.accounts.models import AuditEvent, User
+from fascia.enquiries.models import CallAttempt, Enquiry
+from fascia.pathways import Change, Pathway, TriageOutcome
+from fascia.records import events
+from fascia.records.consent import age_on
+from fascia.records.forms.assessment import PAIN_LABELS
+from fascia.records.models import (
+    Alert,
+    Assessment,
+    ClinicalJudgement,
+    Consent,
+    Episode,
+    LinkKind,
+    Measurement,
+    PatientLink,
+    Screening,
+)
+from fascia.records.queries import latest_measures
+from fascia.records.screening import pathway_of
+from fascia.records.views.screening import OUTCOME_LABELS
+
+from .steps import EpisodeState, NextStep, next_steps
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return _("the patient")
+    return user.get_full_name() or user.get_username()
+
+
+def _outcome_label(outcome: str) -> str:
+    return str(OUTCOME_LABELS[TriageOutcome(outcome)]) if outcome else ""
+
+
+# -- The episode's timeline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+@dataclass
+class EpisodeRows:
+    """Everything recorded in an episode, one list per kind of row."""
+
+    enquiries: list[Enquiry]
+    calls: list[CallAttempt]
+    links: list[PatientLink]
+    links_opened: dict[int, datetime]
+    screenings: list[Screening]
+    judgements: list[ClinicalJudgement]
+    alerts: list[Alert]
+    assessments: list[Assessment]
+    measurements: list[Measurement]
+    consents: list[Consent]
+
+
+def episode_rows(episode: Episode) -> EpisodeRows:
+    """The episode's rows, ten queries whatever their number."""
+    links = list(episode.links.select_related("created_by"))
+    opened = (
+        AuditEvent.objects.filter(
+            action=events.LINK_OPENED,
+            target_type=target_type(PatientLink),
+            target_id__in=[str(link.pk) for link in links],
+        )
+        .values("target_id")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    return EpisodeRows(
+        enquiries=list(Enquiry.objects.filter(episode=episode)),
+        calls=list(
+            CallAttempt.objects.filter(enquiry__episode=episode).select_related("by", "enquiry")
+        ),
+        links=links,
+        links_opened={int(row["target_id"]): row["first"] for row in opened},
+        screenings=list(episode.screenings.select_related("recorded_by")),
+        judgements=list(
+            ClinicalJudgement.objects.filter(screening__episode=episode).select_related(
+                "recorded_by"
+            )
+        ),
+        alerts=list(episode.alerts.select_related("acknowledged_by")),
+        assessments=list(episode.assessments.select_related("assessed_by")),
+        measurements=list(episode.measurements.select_related("recorded_by")),
+        consents=list(episode.consents.select_related("explained_by", "withdrawn_recorded_by")),
+    )
+
+
+def timeline(episode: Episode, rows: EpisodeRows, pathway: Pathway) -> list[TimelineEntry]:
+    """Everything that happened in the episode, newest first."""
+    entries = [
+        *_enquiry_entries(rows),
+        *_link_entries(episode, rows),
+        *_screening_entries(episode, rows),
+        *_alert_entries(episode, rows),
+        *_assessment_entries(episode, rows, pathway),
+        *_consent_entries(episode, rows),
+    ]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def _enquiry_entries(rows: EpisodeRows) -> Iterable[TimelineEntry]:
+    for enquiry in rows.enquiries:
+        yield TimelineEntry(
+            enquiry.created_at,
+            "enquiry",
+            _("Enquiry %(reference)s received") % {"reference": enquiry.reference},
+            _("(details erased)") if enquiry.is_erased else Truncator(enquiry.message).chars(160),
+            reverse("inbox:detail", args=[enquiry.reference]),
+        )
+    for call in rows.calls:
+        yield TimelineEntry(
+            call.at,
+            "call",
+            _("Call: %(outcome)s") % {"outcome": call.get_outcome_display()},
+            " · ".join(filter(None, [_name(call.by), call.note])),
+            reverse("inbox:detail", args=[call.enquiry.reference]),
+        )
+
+
+def _link_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEntry]:
+    url = reverse("records:links", args=[episode.pk])
+    for link in rows.links:
+        kind = link.get_kind_display()
+        yield TimelineEntry(
+            link.created_at,
+            "link",
+            _("Link sent: %(kind)s") % {"kind": kind},
+            _("By %(who)s") % {"who": _name(link.created_by)},
+            url,
+        )
+        moments = [
+            (rows.links_opened.get(link.pk), _("Link opened by the patient: %(kind)s")),
+            (link.completed_at, _("Answers returned: %(kind)s")),
+            (link.revoked_at, _("Link revoked: %(kind)s")),
+        ]
+        for at, title in moments:
+            if at is not None:
+                yield TimelineEntry(at, "link", title % {"kind": kind}, url=url)
+
+
+def _screening_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEntry]:
+    url = reverse("records:screening", args=[episode.pk])
+    for screening in rows.screenings:
+        if screening.completed_at is None:
+            continue
+        yield TimelineEntry(
+            screening.completed_at,
+            "screening",
+            _("Screening: %(outcome)s") % {"outcome": _outcome_label(screening.outcome)},
+            _("Answered by %(who)s") % {"who": _name(screening.recorded_by)},
+            url,
+        )
+    for judgement in rows.judgements:
+        yield TimelineEntry(
+            judgement.recorded_at,
+            "judgement",
+            _("Judgement: %(judgement)s") % {"judgement": judgement.get_judgement_display()},
+            f"{_name(judgement.recorded_by)}: {judgement.reason}",
+            url,
+        )
+
+
+def _alert_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEntry]:
+    url = reverse("records:screening", args=[episode.pk])
+    for alert in rows.alerts:
+        kind = alert.get_kind_display()
+        yield TimelineEntry(
+            alert.raised_at, "alert", _("Alert: %(kind)s") % {"kind": kind}, alert.message, url
+        )
+        if alert.acknowledged_at is not None:
+            yield TimelineEntry(
+                alert.acknowledged_at,
+                "alert",
+                _("Alert acknowledged: %(kind)s") % {"kind": kind},
+                f"{_name(alert.acknowledged_by)}: {alert.acknowledgement}",
+                url,
+            )
+
+
+def _measure_label(pathway: Pathway, measurement: Measurement) -> str:
+    try:
+        name = pathway.measure(measurement.measure).abbreviation
+    except KeyError:
+        name = measurement.measure
+    if not measurement.qualifier:
+        return name
+    return f"{name} ({PAIN_LABELS.get(measurement.qualifier, measurement.qualifier)})"
+
+
+def _value(measurement: Measurement) -> str:
+    return format(measurement.value.normalize(), "f")
+
+
+def _assessment_entries(
+    episode: Episode, rows: EpisodeRows, pathway: Pathway
+) -> Iterable[TimelineEntry]:
+    taken: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in rows.measurements:
+        if measurement.assessment_id is not None:
+            taken[measurement.assessment_id].append(measurement)
+            continue
+        yield TimelineEntry(
+            measurement.taken_at,
+            "measurement",
+            _("Measured: %(measure)s %(value)s")
+            % {"measure": _measure_label(pathway, measurement), "value": _value(measurement)},
+            _("Recorded by %(who)s") % {"who": _name(measurement.recorded_by)},
+        )
+    for assessment in rows.assessments:
+        diagnosis = " ".join(filter(None, [assessment.diagnosis_code, assessment.diagnosis_side]))
+        measures = ", ".join(
+            f"{_measure_label(pathway, m)} {_value(m)}" for m in taken[assessment.pk]
+        )
+        yield TimelineEntry(
+            assessment.assessed_at,
+            "assessment",
+            _("Assessment by %(who)s") % {"who": _name(assessment.assessed_by)},
+            " · ".join(filter(None, [diagnosis, measures])),
+            reverse("records:assessment", args=[episode.pk, assessment.pk]),
+        )
+
+
+def _consent_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEntry]:
+    url = reverse("records:consent", args=[episode.pk])
+    for consent in rows.consents:
+        yield TimelineEntry(
+            consent.recorded_at,
+            "consent",
+            _("Consent to dry needling given"),
+            _("Explained by %(who)s · %(version)s")
+            % {"who": _name(consent.explained_by), "version": consent.text_version},
+            url,
+        )
+        if consent.withdrawn_at is not None:
+            yield TimelineEntry(
+                consent.withdrawn_at,
+                "consent",
+                _("Consent withdrawn"),
+                f"{_name(consent.withdrawn_recorded_by)}: {consent.withdrawal_reason}",
+                url,
+            )
+
+
+# -- Measures --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: str
+    taken_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    """One measure (and qualifier) of the episode: its first and latest values."""
+
+    label: str
+    unit: str
+    baseline: Reading
+    latest: Reading | None
+    """None while the baseline is the only value."""
+    meaningful: str = ""
+    """"better" or "worse" when the change reaches the measure's meaningful change."""
+
+
+def _meaningful(moved: Change | None) -> str:
+    if moved is not None and moved.meaningful_improvement:
+        return "better"
+    if moved is not None and moved.meaningful_worsening:
+        return "worse"
+    return ""
+
+
+def measure_lines(episode: Episode, pathway: Pathway) -> list[MeasureLine]:
+    """Baseline and latest value of each measure of the episode (one query)."""
+    lines = []
+    for by_qualifier in latest_measures(episode).values():
+        for measured in by_qualifier.values():
+            known = next((m for m in pathway.measures if m.id == measured.measure), None)
+            lines.append(
+                MeasureLine(
+                    label=_measure_label(pathway, measured.baseline),
+                    unit=known.unit if known and known.unit != "points" else "",
+                    baseline=Reading(_value(measured.baseline), measured.baseline.taken_at),
+                    latest=Reading(_value(measured.latest), measured.latest.taken_at)
+                    if measured.count > 1
+                    else None,
+                    meaningful=_meaningful(measured.change),
+                )
+            )
+    return lines
+
+
+# -- The episode page ------------------------------------------------------------------------
+
+
+@dataclass
+class EpisodePage:
+    episode: Episode
+    age: int | None
+    timeline: list[TimelineEntry]
+    current_screening: Screening | None
+    open_alerts: list[Alert]
+    measures: list[MeasureLine]
+    steps: list[NextStep]
+    consent: Consent | None
+
+
+def episode_page(episode: Episode) -> EpisodePage:
+    rows = episode_rows(episode)
+    pathway = pathway_of(episode)
+    completed = [s for s in rows.screenings if s.completed_at is not None]
+    current = max(completed, key=lambda s: (s.completed_at, s.pk), default=None)
+    now = timezone.now()
+    link_out = [
+        link.expires_at
+        for link in rows.links
+        if link.kind == LinkKind.SCREENING and link.is_usable(now)
+    ]
+    consent = next((c for c in rows.consents if c.is_active), None)
+    state = EpisodeState(
+        is_open=episode.is_open,
+        outcome=current.outcome if current else "",
+        judged=current is not None and any(j.screening_id == current.pk for j in rows.judgements),
+        link_expires_at=max(link_out, default=None),
+        has_assessment=bool(rows.assessments),
+        has_consent=consent is not None,
+    )
+    birth = episode.patient.date_of_birth
+    return EpisodePage(
+        episode=episode,
+        age=age_on(birth, timezone.localdate()) if birth else None,
+        timeline=timeline(episode, rows, pathway),
+        current_screening=current,
+        open_alerts=[a for a in rows.alerts if a.is_open],
+        measures=measure_lines(episode, pathway),
+        steps=next_steps(episode.pk, state),
+        consent=consent,
+    )
