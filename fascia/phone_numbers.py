@@ -5,11 +5,13 @@ by the same rules with the same messages. Numbers are read with Google's
 libphonenumber rules (the `phonenumbers` package) through django-phonenumber-field, India
 being the default region (`PHONENUMBER_DEFAULT_REGION`): `89510 47001`, `+91 89510 47001`
 and `0091 8951047001` are the same number, stored as E.164. A control character anywhere
-is refused outright rather than read around; a tab counts as a space.
+is refused outright rather than read around; a tab counts as a space. `whatsapp_url` is the
+one place a WhatsApp link to a number is written.
 """
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 import phonenumbers
 from django.conf import settings
@@ -98,3 +100,10 @@ def parse_phone(raw: str, *, required_message: str) -> PhoneNumber:
             _("This is not a valid phone number. Please check the digits."), code="invalid"
         )
     return number
+
+
+def whatsapp_url(number: PhoneNumber, text: str = "") -> str:
+    """A wa.me link to `number` (its digits in international form), with `text` filled in as
+    the message when there is one."""
+    url = f"https://wa.me/{number.as_e164.lstrip('+')}"
+    return f"{url}?text={quote(text, safe='')}" if text else url

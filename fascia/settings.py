@@ -301,6 +301,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; its lockouts stay visible as WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,6 +1,5 @@
 import copy
 import functools
-import unicodedata
 import zoneinfo
 
 from django import forms
@@ -11,6 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from fascia import phone_numbers
 from fascia.accounts.models import OrganisationRole
+from fascia.typed_text import has_control_characters
 
 from .actions import email_taken_message
 from .hours import Stretch, overlaps
@@ -43,16 +43,8 @@ class StaffAuthenticationForm(AuthenticationForm):
             raise ValidationError(self.error_messages["no_role"], code="no_role")
 
 
-# Bidirectional overrides and isolates can make a name read differently from what is
-# stored; Indic scripts do need the zero-width joiners, so those stay allowed.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def validate_plain_name(value: str) -> None:
-    if any(
-        unicodedata.category(char) in {"Cc", "Zl", "Zp", "Cs", "Co", "Cn"} or char in BIDI_CONTROLS
-        for char in value
-    ):
+    if has_control_characters(value):
         raise ValidationError(
             _("Use letters, spaces and punctuation only (no control characters)."),
             code="control_characters",

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from fascia import phone_numbers
+
 DASH = "\N{EN DASH}"  # between the two ends of a range of days or hours
 
 
@@ -56,8 +58,7 @@ class Clinic(models.Model):
 
     @property
     def whatsapp_href(self) -> str:
-        """A wa.me link: the number in international form, digits only."""
-        return f"https://wa.me/{str(self.whatsapp).lstrip('+')}" if self.whatsapp else ""
+        return phone_numbers.whatsapp_url(self.whatsapp) if self.whatsapp else ""
 
     def opening_times(self) -> list[tuple[str, str]]:
         """The week as people read it: runs of days with the same hours together, such as

@@ -1,6 +1,5 @@
 """Forms of the staff inbox: validation only."""
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,26 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fascia.accounts.models import User
+from fascia.typed_text import has_control_characters
 
 from .models import EITHER_CLINIC, CallAttempt, CallOutcome, Note, Status
 from .queries import ASSIGNED_TO_ME, NOT_ASSIGNED, SORT_BY_DUE
 
 # How far ahead a call back may be set: further than this is a typing mistake.
 FURTHEST_CALL_BACK = timedelta(days=60)
-# Bidirectional overrides can make a note read differently from what is stored; the
-# zero-width joiners Indic scripts need (category Cf too) stay allowed.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-LINE_BREAKS = frozenset("\n\r\t")
 
 
 def validate_typed_text(value: str) -> None:
     """Refuse control characters (other than line breaks and tabs) and direction overrides:
     nobody types them, and they can hide or reorder what a note says."""
-    if any(
-        (unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"} and char not in LINE_BREAKS)
-        or char in BIDI_CONTROLS
-        for char in value
-    ):
+    if has_control_characters(value, line_breaks=True):
         raise ValidationError(
             _("The note contains a control character; type it again without pasting."),
             code="control_characters",

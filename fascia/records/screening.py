@@ -14,7 +14,6 @@ assessment by itself.
 """
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +40,7 @@ from fascia.pathways import (
     answers_to_json,
     triage,
 )
+from fascia.typed_text import has_control_characters
 
 from . import events
 from .actions import ActionError, episode_set_status
@@ -60,6 +60,19 @@ from .models import (
 from .models import Respondent as StoredRespondent
 
 log = logging.getLogger(__name__)
+
+# How staff pages name each outcome (the screening, the episode, an enquiry's self-check).
+OUTCOME_LABELS = {
+    TriageOutcome.SUITABLE: gettext_lazy("Suitable for dry needling"),
+    TriageOutcome.NEEDLING_WITH_PRECAUTIONS: gettext_lazy("Dry needling with precautions"),
+    TriageOutcome.NOT_SUITABLE_FOR_NEEDLING: gettext_lazy(
+        "Not suitable for dry needling (contraindication)"
+    ),
+    TriageOutcome.CLINICIAN_REVIEW: gettext_lazy(
+        "Needs a physiotherapist's review before any needling"
+    ),
+    TriageOutcome.EMERGENCY_REFERRAL: gettext_lazy("Emergency: same-day referral"),
+}
 
 # Outcomes that raise an alert on the episode, and the alert they raise.
 ALERTING = {
@@ -88,13 +101,7 @@ BEFORE_ASSESSMENT = frozenset(
     {EpisodeStatus.SCREENING, EpisodeStatus.REFERRED, EpisodeStatus.NOT_SUITABLE}
 )
 
-# Control characters other than tab and line breaks: nothing a person types into a note.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 NOTE_MAX_LENGTH = 2000
-
-
-def has_control_characters(text: str) -> bool:
-    return bool(_CONTROL.search(text))
 
 
 def pathway_of(episode: Episode) -> Pathway:
@@ -455,7 +462,7 @@ def _checked_note(text: str, *, missing: str) -> str:
     text = text.strip()
     if not text:
         raise ActionError(missing)
-    if has_control_characters(text):
+    if has_control_characters(text, line_breaks=True):
         raise ActionError(_("Remove the control characters from the text."))
     if len(text) > NOTE_MAX_LENGTH:
         raise ActionError(_("Keep it to %(max)d characters or fewer.") % {"max": NOTE_MAX_LENGTH})

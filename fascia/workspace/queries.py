@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from fascia.accounts.audit import target_type
 from fascia.accounts.models import AuditEvent, User
 from fascia.enquiries.models import CallAttempt, Enquiry
-from fascia.pathways import Change, Pathway, TriageOutcome
+from fascia.pathways import Pathway, TriageOutcome
 from fascia.records import events
 from fascia.records.consent import age_on
 from fascia.records.forms.assessment import PAIN_LABELS
@@ -35,9 +35,8 @@ from fascia.records.models import (
     PatientLink,
     Screening,
 )
-from fascia.records.queries import latest_measures
-from fascia.records.screening import pathway_of
-from fascia.records.views.screening import OUTCOME_LABELS
+from fascia.records.queries import LatestMeasure, latest_measures
+from fascia.records.screening import OUTCOME_LABELS, pathway_of
 
 from .steps import EpisodeState, NextStep, next_steps
 
@@ -205,20 +204,6 @@ def _alert_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEntr
             )
 
 
-def _measure_label(pathway: Pathway, measurement: Measurement) -> str:
-    try:
-        name = pathway.measure(measurement.measure).abbreviation
-    except KeyError:
-        name = measurement.measure
-    if not measurement.qualifier:
-        return name
-    return f"{name} ({PAIN_LABELS.get(measurement.qualifier, measurement.qualifier)})"
-
-
-def _value(measurement: Measurement) -> str:
-    return format(measurement.value.normalize(), "f")
-
-
 def _assessment_entries(
     episode: Episode, rows: EpisodeRows, pathway: Pathway
 ) -> Iterable[TimelineEntry]:
@@ -231,13 +216,13 @@ def _assessment_entries(
             measurement.taken_at,
             "measurement",
             _("Measured: %(measure)s %(value)s")
-            % {"measure": _measure_label(pathway, measurement), "value": _value(measurement)},
+            % {"measure": measure_label(pathway, measurement), "value": measure_value(measurement)},
             _("Recorded by %(who)s") % {"who": _name(measurement.recorded_by)},
         )
     for assessment in rows.assessments:
         diagnosis = " ".join(filter(None, [assessment.diagnosis_code, assessment.diagnosis_side]))
         measures = ", ".join(
-            f"{_measure_label(pathway, m)} {_value(m)}" for m in taken[assessment.pk]
+            f"{measure_label(pathway, m)} {measure_value(m)}" for m in taken[assessment.pk]
         )
         yield TimelineEntry(
             assessment.assessed_at,
@@ -272,51 +257,30 @@ def _consent_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEn
 # -- Measures --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reading:
-    value: str
-    taken_at: datetime
+def measure_label(pathway: Pathway, measurement: Measurement) -> str:
+    """The measure's abbreviation, with what it rates when it is one of several ratings
+    taken together: "NPRS (Pain now)"."""
+    try:
+        name = pathway.measure(measurement.measure).abbreviation
+    except KeyError:
+        name = measurement.measure
+    if not measurement.qualifier:
+        return name
+    return f"{name} ({PAIN_LABELS.get(measurement.qualifier, measurement.qualifier)})"
 
 
-@dataclass(frozen=True)
-class MeasureLine:
-    """One measure (and qualifier) of the episode: its first and latest values."""
-
-    label: str
-    unit: str
-    baseline: Reading
-    latest: Reading | None
-    """None while the baseline is the only value."""
-    meaningful: str = ""
-    """"better" or "worse" when the change reaches the measure's meaningful change."""
+def measure_value(measurement: Measurement) -> str:
+    """The value as recorded, without trailing zeros: "6", "6.5"."""
+    return format(measurement.value.normalize(), "f")
 
 
-def _meaningful(moved: Change | None) -> str:
-    if moved is not None and moved.meaningful_improvement:
-        return "better"
-    if moved is not None and moved.meaningful_worsening:
-        return "worse"
-    return ""
-
-
-def measure_lines(episode: Episode, pathway: Pathway) -> list[MeasureLine]:
-    """Baseline and latest value of each measure of the episode (one query)."""
-    lines = []
-    for by_qualifier in latest_measures(episode).values():
-        for measured in by_qualifier.values():
-            known = next((m for m in pathway.measures if m.id == measured.measure), None)
-            lines.append(
-                MeasureLine(
-                    label=_measure_label(pathway, measured.baseline),
-                    unit=known.unit if known and known.unit != "points" else "",
-                    baseline=Reading(_value(measured.baseline), measured.baseline.taken_at),
-                    latest=Reading(_value(measured.latest), measured.latest.taken_at)
-                    if measured.count > 1
-                    else None,
-                    meaningful=_meaningful(measured.change),
-                )
-            )
-    return lines
+def measure_unit(pathway: Pathway, measure_id: str) -> str:
+    """The unit a value of the measure is shown with: none for a score in points."""
+    try:
+        unit = pathway.measure(measure_id).unit
+    except KeyError:
+        return ""
+    return "" if unit == "points" else unit
 
 
 # -- The episode page ------------------------------------------------------------------------
@@ -329,7 +293,8 @@ class EpisodePage:
     timeline: list[TimelineEntry]
     current_screening: Screening | None
     open_alerts: list[Alert]
-    measures: list[MeasureLine]
+    pathway: Pathway
+    measures: dict[str, dict[str, LatestMeasure]]
     steps: list[NextStep]
     consent: Consent | None
 
@@ -361,7 +326,8 @@ def episode_page(episode: Episode) -> EpisodePage:
         timeline=timeline(episode, rows, pathway),
         current_screening=current,
         open_alerts=[a for a in rows.alerts if a.is_open],
-        measures=measure_lines(episode, pathway),
+        pathway=pathway,
+        measures=latest_measures(episode),
         steps=next_steps(episode.pk, state),
         consent=consent,
     )

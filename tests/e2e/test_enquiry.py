@@ -68,6 +68,7 @@ def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
     staff.get_by_role("button", name="Sign in").click()
 
     expect(staff.get_by_role("heading", level=1)).to_have_text("Enquiries")
+    staff.get_by_text("Filter and sort").click()
     staff.get_by_label("Name, phone or reference").fill("89510 47001")
     staff.get_by_role("button", name="Show enquiries").click()
     row = staff.get_by_role("row").filter(has_text=reference)

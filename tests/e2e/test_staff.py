@@ -51,7 +51,7 @@ def test_an_administrator_invites_a_front_desk_colleague(
     colleague.get_by_role("button", name="Set my password").click()
 
     sign_in(colleague, "divya@fascia.example", NEW_PASSWORD)
-    expect(colleague.get_by_role("heading", level=1)).to_have_text("Enquiries")
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("Hello, Divya")
 
 
 def test_the_clinic_pages_work_on_a_phone_for_an_administrator_and_a_manager(

@@ -1,12 +1,13 @@
 """Filters for the staff inbox's templates."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from fascia import phone_numbers
 from fascia.enquiries import phone
 from fascia.enquiries.models import CallOutcome, Enquiry, PhoneKind
 
@@ -58,7 +59,7 @@ def whatsapp_href(enquiry: Enquiry, organisation: str = "") -> str:
         "Hello, this is %(clinic)s about your enquiry (reference %(reference)s). "
         "When would be a good time to call you?"
     ) % {"clinic": clinic, "reference": enquiry.reference}
-    return f"https://wa.me/{enquiry.phone.as_e164.lstrip('+')}?text={quote(text, safe='')}"
+    return phone_numbers.whatsapp_url(enquiry.phone, text)
 
 
 @register.filter

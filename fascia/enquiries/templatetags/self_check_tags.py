@@ -9,22 +9,14 @@ sent.
 from datetime import datetime
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
 from fascia.clinics.permissions import Capability, can, clinic_ids_for
 from fascia.pathways import REGISTRY, Pathway, Respondent, TriageOutcome, answers_from_json
 from fascia.pathways.models import TriageVerdict
 from fascia.records.forms.questions import Steps, answer_rows
+from fascia.records.screening import OUTCOME_LABELS
 
 register = template.Library()
-
-OUTCOMES = {
-    TriageOutcome.SUITABLE: _("Suitable for dry needling"),
-    TriageOutcome.NEEDLING_WITH_PRECAUTIONS: _("Dry needling with precautions"),
-    TriageOutcome.NOT_SUITABLE_FOR_NEEDLING: _("Not suitable for dry needling"),
-    TriageOutcome.CLINICIAN_REVIEW: _("Needs a physiotherapist's review"),
-    TriageOutcome.EMERGENCY_REFERRAL: _("Emergency: same-day referral"),
-}
 
 
 def _verdicts(pathway: Pathway) -> dict[str, TriageVerdict]:
@@ -58,7 +50,7 @@ def self_check_panel(context, enquiry):
     result.update(
         clinical=True,
         pathway=pathway,
-        outcome=OUTCOMES[TriageOutcome(sent["outcome"])],
+        outcome=OUTCOME_LABELS[TriageOutcome(sent["outcome"])],
         emergency=sent["outcome"] == TriageOutcome.EMERGENCY_REFERRAL,
         reasons=[verdicts[rule_id] for rule_id in sent["fired"] if rule_id in verdicts],
         sections=[

@@ -9,7 +9,7 @@ the pathway does not have is handed to the engine as well, so that it is refused
 than dropped without a word.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ from fascia.pathways import (
     validate_examination,
 )
 from fascia.pathways.examination import LEFS, NPRS, PSFS
+
+from .staff import StaffForm, field_error_links
 
 ONSET = (("gradual", _("Gradual")), ("sudden", _("Sudden")))
 # What often makes this pain worse or better (clinical reference, "typical history"), for the
@@ -113,7 +115,7 @@ class Row:
     fields: list[forms.BoundField]
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(StaffForm):
     onset = forms.ChoiceField(
         label=_("Onset"), choices=ONSET, widget=forms.RadioSelect, required=False
     )
@@ -171,7 +173,6 @@ class AssessmentForm(forms.Form):
     )
 
     def __init__(self, pathway: Pathway, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pathway = pathway
         self.summary_labels: dict[str, str] = {}
@@ -363,22 +364,14 @@ class AssessmentForm(forms.Form):
                 found[error.code].extend(error.messages)
         return found
 
-    def error_summary(self) -> Iterator[tuple[str, str]]:
-        """(where to jump, what to say) for each error, in the page's order."""
-        for error in self.non_field_errors().as_data():
-            for message in error.messages:
-                yield (error.code if error.code in SECTION_KEYS else "", message)
-        for name in self.fields:
-            errors = self.errors.get(name)
-            if not errors:
-                continue
-            bound = self[name]
-            anchor = bound.auto_id
-            if isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                anchor = f"{anchor}_0"
-            label = self.summary_labels.get(name, bound.label)
-            for message in errors:
-                yield anchor, f"{label}: {message}"
+    def error_links(self) -> list[tuple[str, str]]:
+        """(where to jump, what to say) for each error, in the page's order: a section the
+        engine refused as a whole (`lefs`, `psfs`) is reached by its id."""
+        return [
+            (error.code if error.code in SECTION_KEYS else "", message)
+            for error in self.non_field_errors().as_data()
+            for message in error.messages
+        ] + field_error_links(self, self.summary_labels)
 
     # Validation
 

@@ -8,7 +8,7 @@ from fascia.pathways import ConsentRequirements
 
 from ..consent import ConsentDetails, consent_problems
 from ..screening import NOTE_MAX_LENGTH
-from .screening import StaffForm, no_control_characters
+from .staff import StaffForm, no_control_characters
 
 
 class ConsentForm(StaffForm):

@@ -6,7 +6,6 @@ ABHA number by `abha.py`. A control character in any text is refused outright, n
 around; names keep single spaces only.
 """
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -17,12 +16,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fascia.clinics.forms import BIDI_CONTROLS, ClinicPhoneField
+from fascia.clinics.forms import ClinicPhoneField
 from fascia.clinics.models import Clinic, Membership
+from fascia.typed_text import has_control_characters
 
 from .. import abha
 from ..actions import PatientDetails
 from ..models import Language, Patient, Sex
+from .staff import StaffForm
 
 PATIENT_FIELDS = (
     "full_name",
@@ -38,15 +39,6 @@ PATIENT_FIELDS = (
 )
 OLDEST_AGE = 120
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
-
-
-def has_control_characters(value: str) -> bool:
-    """Control characters, and the bidirectional overrides that make text read differently
-    from what is stored. Indic scripts need the zero-width joiners, so those stay allowed."""
-    return any(
-        unicodedata.category(char) in {"Cc", "Zl", "Zp", "Cs", "Co", "Cn"} or char in BIDI_CONTROLS
-        for char in value
-    )
 
 
 def _control_characters() -> ValidationError:
@@ -91,13 +83,6 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None):
         # The browser's date picker sends and expects ISO dates, whatever the language.
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-class StaffForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        # Labels are styled on their own line: no colon after them.
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class PatientForm(StaffForm):

@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Judgement, LinkKind, PatientLink, token_digest
-from ..screening import NOTE_MAX_LENGTH, has_control_characters
+from ..screening import NOTE_MAX_LENGTH
+from .staff import StaffForm, no_control_characters
 
 SEAL_MAX_AGE = 30 * 60
 """How long, in seconds, the page showing a new link can still email it."""
@@ -27,20 +28,6 @@ def _seal_salt(link: PatientLink) -> str:
 def seal_token(link: PatientLink, token: str) -> str:
     """The token of `link`, signed for its email form (see `LinkEmailForm`)."""
     return signing.dumps(token, salt=_seal_salt(link))
-
-
-def no_control_characters(value: str) -> None:
-    if has_control_characters(value):
-        raise ValidationError(
-            _("Remove the control characters from the text."), code="control_characters"
-        )
-
-
-class StaffForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        # Labels are styled on their own line: no colon after them.
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class LinkCreateForm(StaffForm):

@@ -343,8 +343,10 @@ class TestPatientPage:
         assert "Assessment Done" in page
         assert "Consent to dry needling Not recorded" in page
         assert "FINDING-NOT-FOR-THE-DESK" not in page
+        links_url = reverse("records:links", args=[kavya_episode.pk])
+        assert [a["href"] for a in soup_of(response).select(".episode__links a")] == [links_url]
         episode_url = reverse("workspace:episode", args=[kavya_episode.pk])
-        assert episode_url.encode() not in response.content
+        assert episode_url not in [a["href"] for a in soup_of(response).select("a")]
 
     def test_a_returned_screening_shows_done_and_never_its_answers(
         self, client, priya, kavya_episode

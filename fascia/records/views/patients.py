@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fascia import phone_numbers
 from fascia.accounts.audit import request_ip
 from fascia.clinics.permissions import Capability, clinic_ids_for, staff_required
 
@@ -63,6 +64,7 @@ def patient_detail(request, patient_id):
     patient = queries.view_patient(request.user, patient_id, ip=request_ip(request))
     context = {
         "patient": patient,
+        "whatsapp_href": phone_numbers.whatsapp_url(patient.mobile) if patient.mobile else "",
         "episodes": queries.patient_episodes(request.user, patient),
         "clinical_clinics": clinic_ids_for(request.user, Capability.CLINICAL),
     }

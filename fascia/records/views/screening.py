@@ -8,7 +8,6 @@ page is never cached; it can email the link because its form carries the token, 
 """
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fascia import phone_numbers
 from fascia.accounts.audit import request_ip
 from fascia.clinics.permissions import Capability, staff_required
 from fascia.pathways import (
@@ -57,6 +57,7 @@ from ..models import (
 from ..models import Respondent as StoredRespondent
 from ..queries import access_episode
 from ..screening import (
+    OUTCOME_LABELS,
     access_alert,
     alert_acknowledge,
     current_screening,
@@ -79,17 +80,6 @@ CLINICIAN = Respondent.CLINICIAN
 contacts_view = staff_required(Capability.CONTACTS)
 clinical_view = staff_required(Capability.CLINICAL)
 
-OUTCOME_LABELS = {
-    TriageOutcome.SUITABLE: gettext_lazy("Suitable for dry needling"),
-    TriageOutcome.NEEDLING_WITH_PRECAUTIONS: gettext_lazy("Dry needling with precautions"),
-    TriageOutcome.NOT_SUITABLE_FOR_NEEDLING: gettext_lazy(
-        "Not suitable for dry needling (contraindication)"
-    ),
-    TriageOutcome.CLINICIAN_REVIEW: gettext_lazy(
-        "Needs a physiotherapist's review before any needling"
-    ),
-    TriageOutcome.EMERGENCY_REFERRAL: gettext_lazy("Emergency: same-day referral"),
-}
 FIT_LABELS = {
     FitStatus.FITS: gettext_lazy("Yes"),
     FitStatus.NOT_YET_KNOWN: gettext_lazy("Not yet known: some features need the examination"),
@@ -110,7 +100,7 @@ def _whatsapp_href(link: PatientLink, url: str) -> str:
     if not mobile:
         return ""
     text = render_to_string("records/screening/whatsapp.txt", _message_context(link, url))
-    return f"https://wa.me/{mobile.as_e164.lstrip('+')}?text={quote(text.strip(), safe='')}"
+    return phone_numbers.whatsapp_url(mobile, text.strip())
 
 
 def _message_context(link: PatientLink, url: str) -> dict[str, object]:

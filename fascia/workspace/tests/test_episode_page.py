@@ -294,6 +294,9 @@ class TestWhatItShows:
         assert rows["NPRS (Pain now)"] == ["6", "2"]
         assert rows["NPRS (Worst pain in the last week)"] == ["8", "baseline only"]
         assert rows["Sitting"][0] == "20"
+        sitting = next(row for row in soup.select(".measures tbody tr") if "Sitting" in row.th.text)
+        assert sitting.td.get_text(" ", strip=True).startswith("20 minutes")
+        assert "points" not in soup.select_one(".measures").get_text()
         assert "meaningfully better" in soup.select_one(".measures").get_text()
 
 
