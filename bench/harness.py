@@ -434,16 +434,18 @@ class App:
         )
         return int(str(self.query(code)))
 
-    def create_user(self, username: str, password: str, *, superuser: bool = False) -> None:
-        """The manager of every clinic, who can use all of /app/; a superuser can also use
-        the CMS."""
+    def create_user(
+        self, username: str, password: str, *, superuser: bool = False, role: str = "clinic_manager"
+    ) -> None:
+        """A staff member with `role` in every clinic: by default their manager, who can use
+        all of /app/; a superuser can also use the CMS."""
         method = "create_superuser" if superuser else "create_user"
         self.query(
             "import json; from fascia.accounts.models import User; "
             "from fascia.clinics.models import Clinic, Membership, Role; "
             f"user = User.objects.{method}({username!r}, password={password!r}); "
             "Membership.objects.bulk_create(Membership(user=user, clinic=clinic, "
-            "role=Role.CLINIC_MANAGER) for clinic in Clinic.objects.all()); "
+            f"role=Role({role!r})) for clinic in Clinic.objects.all()); "
             "print(json.dumps(True))"
         )
 

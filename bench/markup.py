@@ -11,6 +11,14 @@ A fresh app is started on SQLite (see harness.py); the benchmark reads, as brows
   and searched), one enquiry (as it arrived, with a note added, erased) and its erase
   confirmation, the staff list, the add-a-staff-member form, a staff member, the clinics
   and a clinic;
+- workspace, as a physiotherapist: the start page, the patients (listed, searched, the
+  new-patient form sent back with a mistake) and a patient, converting the enquiry, an
+  episode's private links (and a new one), its screening and the clinician's review, the
+  assessment form and a recorded assessment, the consent page and the episode page; the
+  record is made through the project's actions (a clinician's screening needing review,
+  the physiotherapist's judgement, an assessment), the rest through the pages;
+- the patient's pages: the start and a step of a private link (/check/<token>/), and the
+  start and a step of the public self-check (/self-check/);
 - cms: the Wagtail sign-in, dashboard, clinic settings and a page's draft preview; with
   `--all-cms` also the page explorer, the symptoms snippets, the editor of a treatment and
   of a condition and a page's history, where Wagtail's own markup has errors.
@@ -47,7 +55,7 @@ BENCH = Path(__file__).resolve().parent
 VNU_JAR = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 INSTALL_HINT = "run `npm ci --prefix bench --ignore-scripts` (or `make bench-tools`)"
 VNU_SECONDS = 300
-GROUPS = ("public", "staff", "cms")
+GROUPS = ("public", "staff", "workspace", "patient", "cms")
 # Enquiries are confirmed at once, and a number's second enquiry is refused (429).
 APP_ENV = {"FASCIA_ENQUIRY_MIN_SECONDS": "0", "FASCIA_ENQUIRY_PHONE_LIMIT": "1"}
 PHONE = "+91 89510 47001"
@@ -94,6 +102,80 @@ print(json.dumps({
     "treatment": treatment.pk,
     "condition": treatment.condition_id,
     "rendered": rendered,
+}))
+"""
+
+
+# A patient of the first clinic with a physiotherapist's record: an episode, a private
+# screening link (its token printed once), a clinician's screening that needs review (a
+# history of cancer), the physiotherapist's judgement and an assessment. Made through the
+# project's actions, as the pages make them; USERNAME is the physiotherapist.
+RECORD_CODE = """
+import json
+from fascia.accounts.models import User
+from fascia.clinics.models import Clinic
+from fascia.pathways import REGISTRY, ExaminationInput
+from fascia.records.actions import PatientDetails, episode_open, patient_create
+from fascia.records.assessment import assessment_record
+from fascia.records.models import Judgement, LinkKind
+from fascia.records.screening import judgement_record, patient_link_create, screening_record
+
+physio = User.objects.get(username=USERNAME)
+clinic = Clinic.objects.order_by("pk").first()
+pathway = REGISTRY.current("piriformis-dry-needling")
+details = PatientDetails(
+    full_name="Kavya Rao", clinic=clinic, sex="female", mobile="+919845012345", city="Bangalore"
+)
+patient = patient_create(details, by=physio, ip=None)
+episode = episode_open(patient, clinic=clinic, physiotherapist=physio, by=physio, ip=None)
+link, token = patient_link_create(episode=episode, kind=LinkKind.SCREENING, by=physio, ip=None)
+answers = {
+    "age": 34,
+    "pregnant": False,
+    "buttock_pain": True,
+    "worse_sitting": True,
+    "tension_pain": True,
+    "pain_spread": ["back_of_thigh"],
+    "symptom_weeks": 12,
+    "treatments_tried": ["stretching", "rest"],
+    "treatments_helped": "helped_a_little",
+    "sitting_minutes": 20,
+    **{
+        q.id: False
+        for g in pathway.screening
+        if g.kind in ("red_flags", "contraindications")
+        for q in g.questions
+    },
+    "health_conditions": ["none_of_these"],
+    "needs_interpreter": False,
+    "notch_tenderness": True,
+    "cancer_history": True,
+}
+screening = screening_record(episode=episode, answers=answers, by=physio, ip=None)
+judgement_record(
+    screening=screening,
+    judgement=Judgement.PROCEED,
+    reason="Breast cancer 12 years ago, discharged; no signs now.",
+    by=physio,
+    ip=None,
+)
+episode.refresh_from_db()
+assessment = assessment_record(
+    episode=episode,
+    examination=ExaminationInput(
+        pain={"now": 6, "worst_week": 8, "least_week": 3},
+        sitting_minutes=20,
+        trigger_points={"piriformis": {"left": "active"}},
+        diagnosis_code="G57.0",
+        diagnosis_side="left",
+    ),
+    history={},
+    findings="Tender over the left sciatic notch.",
+    by=physio,
+    ip=None,
+)
+print(json.dumps({
+    "patient": patient.pk, "episode": episode.pk, "assessment": assessment.pk, "token": token
 }))
 """
 
@@ -198,9 +280,53 @@ def read_staff(app: App, reference: str, pages: Pages) -> None:
     pages.add("staff", "a clinic", browser.get(first_link(clinics.text, "/app/clinics/")))
 
 
-def first_link(html: str, prefix: str) -> str:
-    """The first link on the page to a record under `prefix` (`/app/staff/12/`, say)."""
-    match = re.search(rf'href="({re.escape(prefix)}\d+/)"', html)
+def read_workspace(app: App, reference: str, pages: Pages) -> None:
+    """Read the clinician's workspace as a physiotherapist, and a patient's private link;
+    the enquiry `reference` is only looked at, not converted."""
+    username, password = "physio", secrets.token_urlsafe()
+    app.create_user(username, password, role="physiotherapist")
+    record = app.query(RECORD_CODE.replace("USERNAME", repr(username)))
+    browser = Browser(app)
+    browser.sign_in("/app/login/", username, password)
+    pages.add("workspace", "start page", browser.get("/app/"))
+    pages.add("workspace", "patients", browser.get("/app/patients/"))
+    search = urlencode({"q": "Kavya"})
+    pages.add("workspace", "patients searched", browser.get(f"/app/patients/?{search}"))
+    new = browser.get("/app/patients/new/")
+    mistake = {**hidden_fields(new.text), "full_name": "Kavya Rao", "mobile": TOO_SHORT_PHONE}
+    sent_back = browser.post("/app/patients/new/", mistake)
+    pages.add("workspace", "new patient with a mistake", sent_back)
+    pages.add("workspace", "a patient", browser.get(f"/app/patients/{record['patient']}/"))
+    convert = f"/app/enquiries/{reference}/convert/"
+    pages.add("workspace", "convert an enquiry", browser.get(convert))
+    episode = f"/app/episodes/{record['episode']}/"
+    links = pages.add("workspace", "private links", browser.get(f"{episode}links/"))
+    new_link = {**hidden_fields(links.text), "kind": "screening"}
+    pages.add("workspace", "a new private link", browser.post(f"{episode}links/new/", new_link))
+    pages.add("workspace", "screening", browser.get(f"{episode}screening/"))
+    pages.add("workspace", "screening review", browser.get(f"{episode}screening/review/"))
+    pages.add("workspace", "assessment form", browser.get(f"{episode}assessment/new/"))
+    assessment = f"{episode}assessment/{record['assessment']}/"
+    pages.add("workspace", "an assessment", browser.get(assessment))
+    pages.add("workspace", "consent", browser.get(f"{episode}consent/"))
+    pages.add("workspace", "episode", browser.get(episode))
+    read_patient_pages(app, record["token"], pages)
+
+
+def read_patient_pages(app: App, token: str, pages: Pages) -> None:
+    """A private link's start and first step, and the public self-check's, as a patient."""
+    browser = Browser(app)
+    start = pages.add("patient", "private link", browser.get(f"/check/{token}/"))
+    step = first_link(start.text, f"/check/{token}/questions/", r"[\w-]+")
+    pages.add("patient", "private link, a step", browser.get(step))
+    pages.add("patient", "self-check", browser.get("/self-check/"))
+    pages.add("patient", "self-check, a step", browser.get("/self-check/questions/"))
+
+
+def first_link(html: str, prefix: str, record: str = r"\d+") -> str:
+    """The first link on the page to a record under `prefix` (`/app/staff/12/`, say), its
+    id matching `record`."""
+    match = re.search(rf'href="({re.escape(prefix)}{record}/)"', html)
     if not match:
         raise RuntimeError(f"no link to a record under {prefix} on the page")
     return match.group(1)
@@ -306,6 +432,8 @@ def run(args: argparse.Namespace, figures: Figures) -> list[str]:
         site = app.query(SITE_CODE)
         say("reading the public pages")
         reference = read_public(app, site, pages)
+        say("reading the workspace and the patient's pages")
+        read_workspace(app, reference, pages)
         say("reading the staff pages")
         read_staff(app, reference, pages)
         say("reading the CMS pages")

@@ -15,33 +15,11 @@ from fascia.enquiries import self_check_answers
 from fascia.enquiries.actions import ErasureReason, enquiry_erase
 from fascia.enquiries.models import Enquiry
 from fascia.enquiries.tests.factories import EnquiryFactory
-from fascia.pathways import REGISTRY, Respondent
+from fascia.pathways import REGISTRY
+from fascia.records.tests.answers import CLEAR, URGENT_TEXT
 from fascia.tests.personas import signed_in
 
 PATHWAY = REGISTRY.current("piriformis-dry-needling")
-CLEAR = {
-    "age": 34,
-    "pregnant": False,
-    "buttock_pain": True,
-    "worse_sitting": True,
-    "tension_pain": True,
-    "pain_spread": ["back_of_thigh"],
-    "symptom_weeks": 12,
-    "treatments_tried": ["stretching", "rest"],
-    "treatments_helped": "helped_a_little",
-    "sitting_minutes": 20,
-    **{
-        q.id: False
-        for g in PATHWAY.screening
-        if g.kind in ("red_flags", "contraindications")
-        for q in g.questions
-        if q.answered_by is Respondent.PATIENT
-    },
-    "bleeding_risk": False,
-    "health_conditions": ["none_of_these"],
-    "needs_interpreter": False,
-}
-URGENT_TEXT = "Please go to a hospital emergency department now."
 ENQUIRY = {
     "name": "Asha Rao",
     "phone": "89510 47001",

@@ -16,34 +16,12 @@ from fascia.pathways import REGISTRY, Respondent, TriageOutcome, triage
 from fascia.records import events
 from fascia.records.models import AlertKind, LinkKind, Measurement, PatientLink
 from fascia.records.screening import patient_link_create, patient_link_revoke
+from fascia.records.tests.answers import CLEAR, URGENT_TEXT
 from fascia.tests.html import soup_of, text_of
 
 PATHWAY = REGISTRY.current("piriformis-dry-needling")
 LEFS = PATHWAY.measure("lefs")
 GROUPS = [g.id for g in PATHWAY.screening]
-CLEAR = {
-    "age": 34,
-    "pregnant": False,
-    "buttock_pain": True,
-    "worse_sitting": True,
-    "tension_pain": True,
-    "pain_spread": ["back_of_thigh"],
-    "symptom_weeks": 12,
-    "treatments_tried": ["stretching", "rest"],
-    "treatments_helped": "helped_a_little",
-    "sitting_minutes": 20,
-    **{
-        q.id: False
-        for g in PATHWAY.screening
-        if g.kind in ("red_flags", "contraindications")
-        for q in g.questions
-        if q.answered_by is Respondent.PATIENT
-    },
-    "bleeding_risk": False,
-    "health_conditions": ["none_of_these"],
-    "needs_interpreter": False,
-}
-URGENT_TEXT = "Please go to a hospital emergency department now."
 
 
 def soup_of_any(response):
