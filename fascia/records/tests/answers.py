@@ -1,5 +1,5 @@
-"""Screening answers for tests of the patient's pages (the private link and the public
-self-check)."""
+"""Screening answers shared by the tests of screening: the private link, the public
+self-check and the stored decisions."""
 
 from fascia.pathways import REGISTRY, Respondent
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fascia.pathways import REGISTRY, Respondent, TriageOutcome, triage
+from fascia.pathways import Respondent, TriageOutcome, triage
 from fascia.records.models import AlertKind, EpisodeStatus, LinkKind
 from fascia.records.screening import (
     patient_link_create,
@@ -11,29 +11,9 @@ from fascia.records.screening import (
     screening_record,
     screening_save,
 )
+from fascia.records.tests.answers import CLEAR, PATHWAY
 
-PATHWAY = REGISTRY.current("piriformis-dry-needling")
 RED_FLAGS = [q.id for g in PATHWAY.screening if g.kind == "red_flags" for q in g.questions]
-CLEAR = {
-    "age": 34,
-    "pregnant": False,
-    "buttock_pain": True,
-    "worse_sitting": True,
-    "tension_pain": True,
-    "pain_spread": ["back_of_thigh"],
-    "symptom_weeks": 12,
-    "treatments_tried": ["stretching", "rest"],
-    "treatments_helped": "helped_a_little",
-    **dict.fromkeys(RED_FLAGS, False),
-    "needle_fear": False,
-    "prefers_no_needling": False,
-    "acutely_unwell": False,
-    "lymphoedema": False,
-    "skin_at_needle_site": False,
-    "bleeding_risk": False,
-    "health_conditions": ["none_of_these"],
-    "needs_interpreter": False,
-}
 
 
 def test_a_clear_self_screening_is_stored_as_the_engine_decides_it(kavya_episode, priya):

@@ -31,32 +31,14 @@ from fascia.records.screening import (
     screening_record,
     screening_save,
 )
+from fascia.records.tests.answers import CLEAR
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import messages_on, soup_of, text_of
 from fascia.tests.personas import signed_in
 
 PATHWAY = REGISTRY.current("piriformis-dry-needling")
 RED_FLAGS = [q.id for g in PATHWAY.screening if g.kind == "red_flags" for q in g.questions]
-PATIENT_CLEAR = {
-    "age": 34,
-    "pregnant": False,
-    "buttock_pain": True,
-    "worse_sitting": True,
-    "tension_pain": True,
-    "pain_spread": ["back_of_thigh"],
-    "symptom_weeks": 12,
-    "treatments_tried": ["stretching", "rest"],
-    "treatments_helped": "helped_a_little",
-    **dict.fromkeys(RED_FLAGS, False),
-    "needle_fear": False,
-    "prefers_no_needling": False,
-    "acutely_unwell": False,
-    "lymphoedema": False,
-    "skin_at_needle_site": False,
-    "bleeding_risk": False,
-    "health_conditions": ["none_of_these"],
-    "needs_interpreter": False,
-}
+PATIENT_CLEAR = CLEAR
 CLINICIAN_CLEAR = {
     **PATIENT_CLEAR,
     "notch_tenderness": True,
