@@ -11,6 +11,8 @@ TREATMENT_URL = "/treatments/dry-needling-for-piriformis-syndrome/"
 TREATMENT_TITLE = "Dry needling therapy for piriformis syndrome"
 CLINIC_PHONE_HREF = "tel:+918951047001"
 MOBILE_WIDTH = 360
+DESKTOP_SIZE = {"width": 1280, "height": 800}
+PHONE_SIZE = {"width": MOBILE_WIDTH, "height": 780}
 
 PAGES = {
     "home": "/",
@@ -75,10 +77,21 @@ def test_the_home_page_hero_leads_to_the_flagship_treatment(mobile_page):
     expect(page.get_by_role("heading", level=1)).to_have_text(TREATMENT_TITLE)
 
 
-@pytest.mark.parametrize("url", PAGES.values(), ids=PAGES.keys())
-def test_every_page_type_has_no_axe_violations(page, url, assert_accessible):
-    visit(page, url)
-    assert_accessible(page)
+def test_every_page_type_has_no_axe_violations_wide_or_on_a_phone(desktop_page, assert_accessible):
+    # One test loads each page type once and checks it at 1280 px, then narrowed to 360 px:
+    # a test per page and width would spend most of its time in setup.
+    page = desktop_page
+    failures = []
+    for name, url in PAGES.items():
+        page.set_viewport_size(DESKTOP_SIZE)
+        visit(page, url)
+        for width, size in (("1280 px", DESKTOP_SIZE), ("360 px", PHONE_SIZE)):
+            page.set_viewport_size(size)
+            try:
+                assert_accessible(page, f"{name} ({url}) at {width}")
+            except AssertionError as failure:
+                failures.append(str(failure))
+    assert not failures, "\n\n".join(failures)
 
 
 def test_the_treatment_page_with_an_faq_open_has_no_axe_violations(page, assert_accessible):
