@@ -23,48 +23,13 @@ from fascia.records.screening import (
     screening_record,
     screening_save,
 )
+from fascia.records.tests.answers import CLEAR
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
 
 # Everything a patient answers, with nothing to worry about (the clinician adds the rest).
-PATIENT_ANSWERS = {
-    "age": 34,
-    "pregnant": False,
-    "buttock_pain": True,
-    "worse_sitting": True,
-    "tension_pain": True,
-    "pain_spread": ["back_of_thigh"],
-    "symptom_weeks": 12,
-    "treatments_tried": ["stretching", "rest"],
-    "treatments_helped": "helped_a_little",
-    "sitting_minutes": 20,
-    **dict.fromkeys(
-        (
-            "saddle_numbness",
-            "bladder_bowel_change",
-            "progressive_weakness",
-            "cancer_history",
-            "weight_loss",
-            "fever_or_infection",
-            "immune_or_injecting",
-            "trauma_onset",
-            "long_term_steroids",
-            "night_or_rest_pain",
-            "new_pain",
-            "no_improvement",
-            "needle_fear",
-            "prefers_no_needling",
-            "acutely_unwell",
-            "lymphoedema",
-            "skin_at_needle_site",
-            "bleeding_risk",
-            "needs_interpreter",
-        ),
-        False,
-    ),
-    "health_conditions": ["none_of_these"],
-}
+PATIENT_ANSWERS = CLEAR
 
 # The same, with what only the clinician answers: a complete screening, suitable.
 CLINICIAN_ANSWERS = {
