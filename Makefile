@@ -7,16 +7,23 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install setup run check test test-suite test-e2e lint format chromium java bench-tools markup clean bench
+.PHONY: install install-dev setup run cluster check test test-suite test-e2e lint format chromium java nginx bench-tools markup clean bench
 BENCH_NPM := bench/node_modules/.installed
 
+# Serving needs the project alone; lint, the tests and the benchmarks add the dev extras.
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 setup: install
 	$(BIN)/python manage.py check_pathway
@@ -25,17 +32,26 @@ setup: install
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
 # The web server and the task worker (staff notifications) run side by side, from Procfile.
+# honcho gives each process a PORT of its own (the worker's is 100 above the web server's),
+# so the address links are made with is fixed here, for the worker's emails too.
 run: setup
 	@echo "Fascia is starting on http://$(HOST):$(PORT)/ (staff area: /app/, content: /cms/)"
-	$(BIN)/honcho start --port $(PORT) --procfile Procfile
+	FASCIA_BASE_URL="$${FASCIA_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/honcho start --port $(PORT) --procfile Procfile
 
-lint: install
+# A clinic chain's deployment on one machine: nginx on port 8080 in front of two app servers
+# (8001, 8002), a task worker and housekeeping (deploy/cluster.py); Ctrl-C stops them all.
+# The site's links name the proxy's address: setup (a prerequisite) sees this PORT too.
+cluster: PORT = 8080
+cluster: setup nginx
+	$(BIN)/python deploy/cluster.py
+
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -53,9 +69,12 @@ chromium:
 java:
 	@command -v java >/dev/null || $(call apt_install,default-jre-headless)
 
-bench-tools: chromium java
+# nginx and its JavaScript module (njs), which purges nginx's cache (deploy/purge.js).
+nginx:
+	@test -f /usr/lib/nginx/modules/ngx_http_js_module.so || $(call apt_install,nginx libnginx-mod-http-js)
+
+bench-tools: chromium java nginx
 	@test -x /usr/bin/wrk || $(call apt_install,wrk)
-	@test -x /usr/sbin/nginx || $(call apt_install,nginx)
 
 # Lighthouse and the Nu HTML checker, from bench/package-lock.json, into bench/node_modules.
 $(BENCH_NPM): bench/package.json bench/package-lock.json
@@ -74,15 +93,15 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 check: lint
 	$(PYTEST) --reuse-db -m "not e2e"
 
-test-suite: install chromium
+test-suite: install-dev chromium
 	$(PYTEST)
 
-test-e2e: install chromium
+test-e2e: install-dev chromium
 	$(PYTEST) -m e2e
 
 # The Nu HTML checker on every page type, public, staff and patient (bench/README.md); CI
 # runs it after `make test`.
-markup: install java $(BENCH_NPM)
+markup: install-dev java $(BENCH_NPM)
 	$(BIN)/python bench/markup.py
 
 test: lint test-suite
@@ -92,10 +111,11 @@ clean:
 
 # Every benchmark against a fresh app served as `make run` serves it (bench/README.md);
 # figures in docs/benchmarks.md.
-bench: install bench-tools $(BENCH_NPM)
+bench: install-dev bench-tools $(BENCH_NPM)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/markup.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/enquiries.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/cluster.py

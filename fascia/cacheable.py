@@ -3,9 +3,9 @@
 The page cache (`fascia.website.cache`) stores only responses that opt in: Wagtail pages
 (through the `on_serve_page` hook in `website/wagtail_hooks.py`) and the few public views
 decorated with `cacheable_page`. An answer that opts in is shared by every anonymous
-visitor, so it must be the same for all of them: never a private link, never anything
-about a person. Per-visitor form tokens go in placeholders (`fascia.form_tokens`).
-Everything else is never stored, whatever its path.
+visitor, so it must be the same for all of them, byte for byte: never a private link,
+never anything about a person, nothing issued per visitor. Everything else is never
+stored, whatever its path.
 
 This lives in the project package, below the apps, so that any app can opt a view in
 without importing the website app.
@@ -18,6 +18,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 
 ATTRIBUTE = "cacheable_page"
+# The only query parameters a cacheable page reads (`/enquire/?from=<page id>`). Caches key
+# pages on the path and these alone, so made-up query strings make no new copies; the
+# proxy's cache key in deploy/ names the same list.
+QUERY_PARAMETERS = ("from",)
 
 
 def mark(response: HttpResponseBase) -> HttpResponseBase:

@@ -41,7 +41,13 @@ def load_secret_key() -> str:
 SECRET_KEY = load_secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-FASCIA_BASE_URL = os.environ.get("FASCIA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address the site's links name (canonical links, the Wagtail site record, staff
+# emails). Unset, it is the address the server listens on: HOST and PORT, which `make run`
+# exports and gunicorn.conf.py reads.
+FASCIA_BASE_URL = os.environ.get(
+    "FASCIA_BASE_URL",
+    f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}",
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", FASCIA_BASE_URL)
 
 INSTALLED_APPS = [
@@ -94,7 +100,6 @@ MIDDLEWARE = [
     "fascia.website.cms_csp.inline_calls_as_data",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "fascia.enquiries.middleware.fresh_form_tokens",
     "fascia.website.cache.page_cache",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -171,7 +176,11 @@ else:
         }
         for alias in ("default", "pages")
     }
-FASCIA_PAGE_CACHE_SECONDS = int(os.environ.get("FASCIA_PAGE_CACHE_SECONDS", 24 * 3600))
+# How long this server's page cache keeps a page, and how long shared caches in front of it
+# (a reverse proxy, a CDN) may: both well under FASCIA_ENQUIRY_FORM_MAX_AGE, so the form on
+# a kept page still has most of its token's life left when a visitor gets it.
+FASCIA_PAGE_CACHE_SECONDS = int(os.environ.get("FASCIA_PAGE_CACHE_SECONDS", 3600))
+FASCIA_SHARED_CACHE_SECONDS = int(os.environ.get("FASCIA_SHARED_CACHE_SECONDS", 300))
 
 # Background work. Our tasks go to the database queue, which `manage.py db_worker` runs
 # (started beside the web server by `make run`). Wagtail's own small tasks run inline.
@@ -203,10 +212,15 @@ FASCIA_ENQUIRY_RETENTION_DAYS = int(os.environ.get("FASCIA_ENQUIRY_RETENTION_DAY
 # A private link for a patient (screening, questionnaires) works for this many days.
 FASCIA_PATIENT_LINK_DAYS = int(os.environ.get("FASCIA_PATIENT_LINK_DAYS", 7))
 FASCIA_ENQUIRY_MIN_SECONDS = float(os.environ.get("FASCIA_ENQUIRY_MIN_SECONDS", 2))
+# A form rendered longer ago than this comes back to be checked and sent again.
+FASCIA_ENQUIRY_FORM_MAX_AGE = int(os.environ.get("FASCIA_ENQUIRY_FORM_MAX_AGE", 24 * 3600))
 # Accepted enquiries per address per 10 minutes (generous: many mobile users share one
 # public address), and per phone number per hour.
 FASCIA_ENQUIRY_IP_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_IP_LIMIT", 30))
 FASCIA_ENQUIRY_PHONE_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_PHONE_LIMIT", 3))
+# Submissions judged spam per address per 10 minutes: counted apart, so spam never uses
+# up a real person's limits; past it, more spam from that address is not stored.
+FASCIA_ENQUIRY_SPAM_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_SPAM_LIMIT", 30))
 # How many reverse proxies in front of the app add to X-Forwarded-For (0: none).
 FASCIA_PROXY_COUNT = int(os.environ.get("FASCIA_PROXY_COUNT", 0))
 
@@ -316,3 +330,14 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # No calls to outside services: no Gravatar avatars in the CMS.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt"]
+# The shared cache in front of the app servers (deploy/: nginx), purged through Wagtail's
+# frontend-cache invalidation whenever a change empties the page cache
+# (fascia/website/front_cache.py). Its own address, reached directly, not through another proxy.
+FASCIA_FRONT_CACHE_URL = os.environ.get("FASCIA_FRONT_CACHE_URL", "").rstrip("/")
+if FASCIA_FRONT_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FASCIA_FRONT_CACHE_URL,
+        }
+    }

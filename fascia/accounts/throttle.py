@@ -63,6 +63,8 @@ def locked_out(
         {
             "minutes": max(1, -(-seconds // 60)),
             "until": timezone.localtime() + timedelta(seconds=seconds),
+            # Back to the page that was used: the staff area's, the CMS's or the admin's.
+            "sign_in_url": request.path,
         },
         status=429,
     )

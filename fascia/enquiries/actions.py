@@ -1,10 +1,10 @@
 """Every write to an enquiry: one function each, one transaction, one audit event."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,13 +69,40 @@ def enquiry_submission(
     return {
         **content,
         "idempotency_key": tokens.idempotency_key(form_token, fingerprint),
+        "form_key": tokens.form_key(form_token, content["phone"].as_e164),
         "spam_reason": tokens.spam_reason(form_token, honeypot=honeypot, now=now),
     }
+
+
+def enquiry_already_sent(submission: Mapping[str, Any]) -> Enquiry | None:
+    """The enquiry this submission repeats (the same form sent again with the same content),
+    or that its form already sent for this phone number with other content; None if new.
+    Which of the two it is: compare `idempotency_key`."""
+    found = Enquiry.objects.filter(idempotency_key=submission["idempotency_key"]).first()
+    if found is None and submission["form_key"]:
+        found = Enquiry.objects.filter(form_key=submission["form_key"]).first()
+    return found
+
+
+def _one_at_a_time(idempotency_key: str) -> None:
+    """Hold back other transactions storing the same submission until this one ends.
+
+    Identical posts arriving together (a double click, a retrying proxy) are then decided
+    one after another: the first stores the enquiry, the rest find it, and none of them is
+    refused by a limit that only the first should count against. SQLite already has one
+    writer at a time (transactions begin IMMEDIATE); PostgreSQL takes a transaction-level
+    advisory lock named by the key.
+    """
+    if connection.vendor == "postgresql":
+        lock_id = int(idempotency_key[:15], 16)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
 def enquiry_submit(
     *,
     idempotency_key: str,
+    form_key: str | None = None,
     name: str,
     phone: PhoneNumber,
     phone_kind: str,
@@ -88,47 +115,63 @@ def enquiry_submit(
     consent_version: str,
     spam_reason: str = "",
     self_check: Mapping[str, Any] | None = None,
+    admit: Callable[[], None] | None = None,
 ) -> tuple[Enquiry, bool]:
     """Store an enquiry once per key; a repeat returns the stored one. Returns (enquiry, created).
+
+    A submission whose form already sent another enquiry for this phone number (`form_key`)
+    returns that enquiry, not created: its `idempotency_key` then differs from the one
+    given, which is how the caller tells the two apart. Simultaneous identical posts all
+    get the one enquiry, whichever of them stored it. `admit` is called only when the
+    enquiry is new, just before it is stored, inside the transaction: the caller's limits,
+    which it may refuse by raising (nothing is then stored).
 
     The staff notification task is written in the same transaction, so an enquiry and its
     notification exist together or not at all. Spam is kept but never notified. The call
     back is due by the time `callbacks.callback_due_for` gives (clinic-policy).
     """
     callback_due_at = callbacks.callback_due_for(clinic, preferred_time, timezone.now())
+    keys = {"idempotency_key": idempotency_key, "form_key": form_key}
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                enquiry, created = Enquiry.objects.get_or_create(
+                _one_at_a_time(idempotency_key)
+                stored = enquiry_already_sent(keys)
+                if stored is not None:
+                    return stored, False
+                if admit is not None:
+                    admit()
+                enquiry = Enquiry.objects.create(
                     idempotency_key=idempotency_key,
-                    defaults={
-                        "reference": new_reference(),
-                        "name": name,
-                        "phone": phone,
-                        "phone_kind": phone_kind,
-                        "email": email,
-                        "clinic": clinic,
-                        "preferred_time": preferred_time,
-                        "message": message,
-                        "source_page": source_page,
-                        "source_title": source_page.title[:255] if source_page else "",
-                        "source_url": source_url[:500],
-                        "consent_version": consent_version,
-                        "status": Status.SPAM if spam_reason else Status.NEW,
-                        "spam_reason": spam_reason,
-                        "callback_due_at": callback_due_at,
-                        "self_check": self_check,
-                    },
+                    form_key=form_key,
+                    reference=new_reference(),
+                    name=name,
+                    phone=phone,
+                    phone_kind=phone_kind,
+                    email=email,
+                    clinic=clinic,
+                    preferred_time=preferred_time,
+                    message=message,
+                    source_page=source_page,
+                    source_title=source_page.title[:255] if source_page else "",
+                    source_url=source_url[:500],
+                    consent_version=consent_version,
+                    status=Status.SPAM if spam_reason else Status.NEW,
+                    spam_reason=spam_reason,
+                    callback_due_at=callback_due_at,
+                    self_check=self_check,
                 )
-                if created:
-                    events.enquiry_received(enquiry, spam_reason=spam_reason)
-                    if not spam_reason:
-                        notify_staff_of_enquiry.enqueue(enquiry.pk)
-                return enquiry, created
+                events.enquiry_received(enquiry, spam_reason=spam_reason)
+                if not spam_reason:
+                    notify_staff_of_enquiry.enqueue(enquiry.pk)
+                return enquiry, True
         except IntegrityError:
-            # A reference already in use (one chance in hundreds of millions): draw another.
-            if Enquiry.objects.filter(idempotency_key=idempotency_key).exists():
-                return Enquiry.objects.get(idempotency_key=idempotency_key), False
+            # The same form's enquiry for this number, stored by another post a moment
+            # before; else the reference was in use (one chance in hundreds of millions):
+            # draw another.
+            stored = enquiry_already_sent(keys)
+            if stored is not None:
+                return stored, False
     raise IntegrityError("could not draw an unused enquiry reference")
 
 
@@ -281,6 +324,7 @@ def enquiry_erase(
         if enquiry.is_erased:
             raise ActionError(_("This enquiry was already erased."))
         enquiry.name = ERASED_NAME
+        enquiry.form_key = None
         enquiry.phone = ""
         enquiry.phone_kind = ""
         enquiry.email = ""

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from wagtail.models import Page
 
+from fascia import typed_text
 from fascia.clinics.models import Clinic
 
 from . import phone, privacy, self_check_answers, tokens
@@ -33,11 +34,48 @@ class PhoneField(PhoneNumberField):
         forms.Field.validate(self, value)
 
 
+class HoneypotField(forms.Field):
+    """Whatever was put in the honeypot, never refused: it is judged (`tokens.spam_reason`
+    keeps the enquiry as spam), not validated, so a bot learns nothing from the answer."""
+
+    def to_python(self, value):
+        return value.strip() if isinstance(value, str) else ""
+
+
+# What is said about a hidden field, which nobody types.
+UNREADABLE_FORM = _(
+    "Part of this form could not be read. Please check your details and send it again."
+)
+UNKNOWN_SOURCE_PAGE = _(
+    "We could not tell which page of our website this form was sent from. Please check your "
+    "details and send it again."
+)
+UNREADABLE_SELF_CHECK = _(
+    "We could not read the answers from your self-check, so they will not be sent. Send your "
+    "enquiry without them, or do the self-check again."
+)
+
+
 class EnquiryForm(forms.Form):
-    name = forms.CharField(
+    name = typed_text.TypedTextField(
         label=_("Your name"),
         max_length=100,
-        error_messages={"required": _("Enter your name.")},
+        error_messages={
+            "required": _("Enter your name."),
+            "max_length": _("Your name can be at most 100 characters long."),
+            typed_text.UNREADABLE: _("Part of your name could not be read. Please type it again."),
+            typed_text.DIRECTION: _(
+                "Your name has a hidden character that changes the direction of the text. "
+                "Please type it again without it."
+            ),
+            typed_text.CONTROL: _(
+                "Your name has a character we cannot show (a control character). Please "
+                "type it again without it."
+            ),
+            typed_text.INVISIBLE: _(
+                "Your name is made only of characters we cannot see. Please type your name."
+            ),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = PhoneField(
@@ -61,30 +99,79 @@ class EnquiryForm(forms.Form):
             }
         ),
     )
-    email = forms.EmailField(
+    email = typed_text.TypedEmailField(
         label=_("Email (optional)"),
         required=False,
         max_length=254,
-        error_messages={"invalid": _("Enter an email address like name@example.com.")},
+        error_messages={
+            "invalid": _("Enter an email address like name@example.com."),
+            "max_length": _("An email address can be at most 254 characters long."),
+            typed_text.UNREADABLE: _(
+                "Part of your email address could not be read. Please type it again."
+            ),
+            typed_text.DIRECTION: _(
+                "Your email address has a hidden character that changes the direction of "
+                "the text. Please type it again without it."
+            ),
+            typed_text.CONTROL: _(
+                "Your email address has a character we cannot show (a control character). "
+                "Please type it again without it."
+            ),
+            typed_text.INVISIBLE: _(
+                "Your email address is made only of characters we cannot see. Type your "
+                "email address, or leave it empty."
+            ),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     clinic = forms.ChoiceField(
         label=_("Which clinic suits you?"),
         widget=forms.RadioSelect,
         initial=EITHER_CLINIC,
-        error_messages={"required": _("Choose a clinic, or “Either clinic”.")},
+        error_messages={
+            "required": _("Choose a clinic, or “Either clinic”."),
+            # A clinic that closed after the page was shown, or a value we never offered.
+            "invalid_choice": _(
+                "The clinic you chose is not one we can offer now. Choose one of the clinics "
+                "listed, or “Either clinic”."
+            ),
+        },
     )
     preferred_time = forms.ChoiceField(
         label=_("When should we call you?"),
         choices=PreferredTime.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose when we should call you.")},
+        error_messages={
+            "required": _("Choose when we should call you."),
+            "invalid_choice": _("Choose one of the times listed for when we should call you."),
+        },
     )
-    message = forms.CharField(
+    message = typed_text.TypedTextField(
         label=_("What do you need help with?"),
+        line_breaks=True,
         max_length=1000,
         help_text=_("A sentence or two is enough. Please do not send reports or photos here."),
-        error_messages={"required": _("Tell us briefly what you need help with.")},
+        error_messages={
+            "required": _("Tell us briefly what you need help with."),
+            "max_length": _(
+                "Your message can be at most 1,000 characters long. A sentence or two is enough."
+            ),
+            typed_text.UNREADABLE: _(
+                "Part of your message could not be read. Please type it again."
+            ),
+            typed_text.DIRECTION: _(
+                "Your message has a hidden character that changes the direction of the text. "
+                "Please type it again without it."
+            ),
+            typed_text.CONTROL: _(
+                "Your message has a character we cannot show (a control character). Please "
+                "type it again without it."
+            ),
+            typed_text.INVISIBLE: _(
+                "Your message is made only of characters we cannot see. Tell us briefly "
+                "what you need help with."
+            ),
+        },
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     consent = forms.BooleanField(
@@ -93,15 +180,42 @@ class EnquiryForm(forms.Form):
             "required": _("To send your enquiry, tick the box to agree to the privacy notice.")
         },
     )
-    form_token = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
-    source_page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # The hidden fields are never typed: a problem with one is said in words a person can
+    # act on, and the form comes back without the value (`form.html`), so sending it
+    # again works.
+    form_token = forms.CharField(
+        required=False,
+        max_length=400,
+        widget=forms.HiddenInput,
+        error_messages={
+            "max_length": UNREADABLE_FORM,
+            "null_characters_not_allowed": UNREADABLE_FORM,
+        },
+    )
+    source_page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": UNKNOWN_SOURCE_PAGE,
+            "min_value": UNKNOWN_SOURCE_PAGE,
+            "max_value": UNKNOWN_SOURCE_PAGE,
+        },
+    )
     # The public self-check's answers, signed, when the person chose to send them.
-    self_check = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
+    self_check = forms.CharField(
+        required=False,
+        max_length=20000,
+        widget=forms.HiddenInput,
+        error_messages={
+            "max_length": UNREADABLE_SELF_CHECK,
+            "null_characters_not_allowed": UNREADABLE_SELF_CHECK,
+        },
+    )
     # A honeypot: hidden from people, filled in by many bots.
-    website = forms.CharField(
+    website = HoneypotField(
         label=_("Leave this field empty"),
         required=False,
-        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
@@ -163,30 +277,39 @@ class EnquiryForm(forms.Form):
         try:
             return self_check_answers.read(signed).stored()
         except self_check_answers.Unreadable:
-            raise forms.ValidationError(
-                _(
-                    "We could not read the answers from your self-check, so they will not be "
-                    "sent. Send your enquiry without them, or do the self-check again."
-                ),
-                code="unreadable",
-            ) from None
+            raise forms.ValidationError(UNREADABLE_SELF_CHECK, code="unreadable") from None
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
 
     def clean_source_page(self):
+        """The public page the form was sent from; a hint for staff, not something the
+        person typed, so an id that names no live page with a public address (the root
+        page, a deleted or private page) is dropped rather than refused."""
         page_id = self.cleaned_data.get("source_page")
         if not page_id:
             return None
-        return Page.objects.live().filter(pk=page_id).specific().first()
+        page = Page.objects.live().public().filter(pk=page_id).specific().first()
+        return page if page is not None and page.get_url() else None
 
     def clean_form_token(self):
         return self.cleaned_data.get("form_token", "").strip()
 
     def token_to_render(self) -> str:
-        """The submitted token when it is ours (a corrected form keeps it), else a new one."""
+        """The submitted token while it is ours and fresh (a corrected form keeps it, so
+        sending it again is the same enquiry), else a new one."""
         submitted = self.data.get("form_token", "") if self.is_bound else ""
-        return submitted if tokens.read(submitted) else tokens.PLACEHOLDER
+        if tokens.read(submitted) and not tokens.expired(submitted):
+            return submitted
+        return tokens.issue()
+
+    def with_fresh_token(self) -> "EnquiryForm":
+        """This form as the person filled it in, carrying a newly issued token."""
+        data = self.data.copy()
+        data["form_token"] = tokens.issue()
+        form = type(self)(data)
+        form.is_valid()
+        return form
 
     def submission(self) -> dict[str, Any]:
         """What the person sent, in `enquiry_submit`'s terms.
@@ -211,14 +334,17 @@ class EnquiryForm(forms.Form):
         }
 
     def error_links(self) -> list[tuple[str, str]]:
-        """(anchor, message) for the error summary, in the order of the fields."""
-        links = []
-        for name in self.field_order:
-            for message in self.errors.get(name, []):
-                field = self[name]
-                anchor = field.auto_id
-                if isinstance(field.field.widget, forms.RadioSelect):
-                    anchor = f"{anchor}_0"
-                links.append((anchor, message))
-        links.extend(("self-check", message) for message in self.errors.get("self_check", []))
+        """(anchor, message) for the error summary: every error of the form, so a refused
+        form never shows an empty summary. The form's own errors and those of hidden fields
+        have nothing to link to (anchor ""), the self-check's link to its note."""
+        links = [("", str(message)) for message in self.non_field_errors()]
+        for name, field in self.fields.items():
+            anchor = self[name].auto_id
+            if name == "self_check":
+                anchor = "self-check"
+            elif field.widget.is_hidden:
+                anchor = ""
+            elif isinstance(field.widget, forms.RadioSelect):
+                anchor = f"{anchor}_0"
+            links.extend((anchor, str(message)) for message in self.errors.get(name, []))
         return links

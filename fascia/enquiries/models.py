@@ -45,6 +45,11 @@ class Enquiry(models.Model):
         _("reference"), max_length=REFERENCE_LENGTH, unique=True, default=new_reference
     )
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+    # One form token (one rendered page) sends one enquiry per phone number: a hash of the
+    # two; NULL (which unique allows many times) for a post without a valid token.
+    form_key = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True

@@ -12,7 +12,7 @@ from fascia.phone_numbers import MAX_INPUT, region
 
 from .models import PhoneKind
 
-__all__ = ["MAX_INPUT", "display", "parse_phone", "phone_kind", "region"]
+__all__ = ["MAX_INPUT", "display", "parse_phone", "phone_kind", "region", "written"]
 
 NUMBER_TYPE_KIND = {
     PhoneNumberType.MOBILE: PhoneKind.MOBILE,
@@ -35,3 +35,17 @@ def display(number: PhoneNumber) -> str:
     if phonenumbers.region_code_for_number(number) == region():
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def written(number: PhoneNumber) -> str:
+    """The number as the person would write it, for what we show them: an Indian mobile
+    without the 0 that is only dialled from a landline (98765 43210), an Indian landline
+    with its STD code (080 2345 6789), any other number in international format."""
+    if phonenumbers.region_code_for_number(number) != region():
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if phone_kind(number) == PhoneKind.MOBILE:
+        international = phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+        return international.removeprefix(f"+{number.country_code} ")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -1,10 +1,19 @@
 """What an enquiry form's token means for the enquiry sent with it.
 
-The token itself (signed, with a nonce and the time the form was rendered) and the
-placeholder that keeps pages with the form cacheable live below the apps, in
-`fascia.form_tokens`, because the website's page cache fills them in too. Here: the
-enquiry's idempotency key (the token's nonce with what was submitted) and the spam verdict
-(a missing or forged token, a form sent faster than a person can, a filled honeypot).
+The token (`fascia.form_tokens`) says only when the page holding the form was rendered,
+and every visitor who got that copy of the page shares it. From it and what was sent come:
+
+- the **idempotency key**: the token with the whole submitted content. The same form sent
+  twice (a double click, a browser retry, eight identical posts at once) is one enquiry;
+- the **form key**: the token with the phone number. One token sends one enquiry per
+  number, so a form reused with other words (back, edit, send) is sent back to be
+  confirmed instead of quietly making a second enquiry, and a replayed token cannot send
+  enquiry after enquiry for one person; two people who got the same copy of a page have
+  different numbers and never meet;
+- the **spam verdict**: a missing or forged token, a form sent faster than a person can
+  fill it in, a filled honeypot;
+- **expiry**: a form rendered more than `FASCIA_ENQUIRY_FORM_MAX_AGE` ago is sent back,
+  with what was typed, to be sent again.
 """
 
 import hashlib
@@ -13,22 +22,39 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from fascia.form_tokens import PLACEHOLDER, FormToken, issue, read
+from fascia.form_tokens import FormToken, issue, read
 
-__all__ = ["PLACEHOLDER", "FormToken", "idempotency_key", "issue", "read", "spam_reason"]
+__all__ = [
+    "FormToken",
+    "expired",
+    "form_key",
+    "idempotency_key",
+    "issue",
+    "read",
+    "spam_reason",
+]
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def idempotency_key(form_token: str, content: Iterable[str]) -> str:
-    """One key per rendered form and submitted content.
+    """One key per form token and submitted content (a forged token counts as its text)."""
+    return _hash("content", form_token, *content)
 
-    The same form sent twice with the same content (double click, browser retry, back and
-    resubmit) gives the same key; a form re-used for a different enquiry gives a new one,
-    so a page cached by a proxy can never merge two people's enquiries.
-    """
+
+def form_key(form_token: str, phone_e164: str) -> str | None:
+    """One key per valid token and phone number; None for a post without a valid token."""
+    if read(form_token) is None:
+        return None
+    return _hash("form", form_token, phone_e164)
+
+
+def expired(form_token: str, now: float | None = None) -> bool:
+    """True for a valid token whose page was rendered longer ago than the form may be open."""
     token = read(form_token)
-    nonce = token.nonce if token else f"unsigned:{form_token}"
-    fingerprint = hashlib.sha256("\x1f".join(content).encode()).hexdigest()
-    return hashlib.sha256(f"{nonce}\x1f{fingerprint}".encode()).hexdigest()
+    return token is not None and token.age(now) > settings.FASCIA_ENQUIRY_FORM_MAX_AGE
 
 
 def spam_reason(form_token: str, *, honeypot: str, now: float | None = None) -> str:

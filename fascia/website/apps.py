@@ -8,6 +8,8 @@ class WebsiteConfig(AppConfig):
     verbose_name = _("Public website")
 
     def ready(self) -> None:
-        from fascia.website import cache
+        from fascia.website import cache, front_cache
 
         cache.connect_invalidation()
+        # After the page cache's receivers: its on-commit invalidation runs before the purge.
+        front_cache.connect()

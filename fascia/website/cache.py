@@ -10,9 +10,12 @@ Anonymous GET and HEAD requests for those pages are answered from the `pages` ca
 publishing, unpublishing, moving or deleting a page, or saving a snippet, the clinic
 settings or a clinic record (its details or opening hours), increments the generation,
 so every cached page is out of date at once and is rendered afresh on its next request.
-Each worker process then answers repeat visits to a cached page in front of Django
-(served_pages.py). Browsers are told to revalidate on every visit
-(`max-age=0` with an ETag), so what an editor publishes is what the next visitor sees.
+A cached page is the same bytes for every anonymous visitor, and its headers say so to the
+shared caches in front (a reverse proxy, a CDN): `public, s-maxage=…` with an ETag, while
+browsers are told to revalidate on every visit (`max-age=0`), so what an editor publishes
+is what the next visitor sees. A publication also purges the proxy (front_cache.py).
+Keys name the scheme, host and path and only the query parameters pages read
+(`cacheable.QUERY_PARAMETERS`).
 
 Even a response that opted in is never stored when it sets cookies or used a CSRF token,
 is not 200, says `private` or `no-store`, or answers a signed-in user, and nothing under the
@@ -22,20 +25,20 @@ staff prefixes or the private-link prefixes (links that name one person) is ever
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from fascia import cacheable
 from fascia.middleware import STAFF_PREFIXES
 
 GENERATION_KEY = "generation"
-# The page as cached (form-token placeholders left in), handed to served_pages.ServedPages
-# through the WSGI environ, which is `request.META`.
-CACHED_CONTENT = "fascia.page_cache.content"
 # A person's own links: a self-screening, a patient's page, a follow-up. Never stored, even
 # if a view there opted in by mistake.
 PRIVATE_LINK_PREFIXES = ("/check/", "/p/", "/f/")
@@ -77,16 +80,27 @@ def invalidate_now_and_on_commit(**_signal_kwargs: Any) -> None:
 
 
 def _key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    used = urlencode(
+        sorted(
+            (name, value)
+            for name, value in request.GET.items()
+            if name in cacheable.QUERY_PARAMETERS and value
+        )
+    )
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{used}"
+    digest = hashlib.sha256(address.encode()).hexdigest()
     return f"page:{generation()}:{digest}"
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    return not request.user.is_authenticated and "sessionid" not in request.COOKIES
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and not request.path.startswith(UNCACHED_PREFIXES)
-        and not request.user.is_authenticated
-        and "sessionid" not in request.COOKIES
+        and _anonymous(request)
     )
 
 
@@ -106,8 +120,12 @@ def _cacheable_response(request: HttpRequest, response: HttpResponseBase) -> boo
     )
 
 
-def _revalidate_every_time(response: HttpResponseBase) -> None:
-    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+def _shared(response: HttpResponseBase) -> None:
+    """Shared caches may keep the page a few minutes (a publication purges them sooner);
+    browsers ask again on every visit and get a 304 while it is unchanged."""
+    patch_cache_control(
+        response, public=True, max_age=0, s_maxage=settings.FASCIA_SHARED_CACHE_SECONDS
+    )
 
 
 def page_cache(
@@ -115,7 +133,11 @@ def page_cache(
 ) -> Callable[[HttpRequest], HttpResponseBase]:
     def middleware(request: HttpRequest) -> HttpResponseBase:
         if not _cacheable_request(request):
-            return get_response(request)
+            response = get_response(request)
+            if cacheable.is_marked(response) and not _anonymous(request):
+                # A public page as a signed-in person sees it (the editor's toolbar): theirs.
+                patch_cache_control(response, private=True)
+            return response
         key = _key(request)
         stored = _cache().get(key)
         if stored is not None:
@@ -124,11 +146,10 @@ def page_cache(
             for name, value in headers.items():
                 response[name] = value
             response["X-Page-Cache"] = "hit"
-            request.META[CACHED_CONTENT] = content
             return get_conditional_response(request, etag=response.get("ETag"), response=response)
         response = get_response(request)
         if _cacheable_response(request, response):
-            _revalidate_every_time(response)
+            _shared(response)
             set_response_etag(response)
             headers = {
                 name: value
@@ -137,45 +158,40 @@ def page_cache(
             }
             _cache().set(key, (response.content, headers), settings.FASCIA_PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
-            request.META[CACHED_CONTENT] = response.content
             return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
 
     return middleware
 
 
-def connect_invalidation() -> None:
-    from django.db.models.signals import post_delete, post_save
-    from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+# What every public page may show: a page published, unpublished, renamed, moved or
+# deleted (menus, related pages), a snippet, the clinic settings, a page's view restriction,
+# and the clinic records (`fascia.clinics`, a lower layer that knows nothing of caches:
+# clinic pages, the footer's numbers and hours, the enquiry form's choices). The page
+# cache and the proxy's purge (front_cache.py) both watch this one list.
+PAGE_SIGNALS = (page_published, page_unpublished, page_slug_changed, post_page_move)
+SITE_WIDE_MODELS = (
+    "website.Symptom",
+    "website.ClinicSettings",
+    "website.ConditionRelation",
+    "wagtailcore.PageViewRestriction",
+    "clinics.Clinic",
+    "clinics.OpeningHours",
+)
 
-    from .models import ClinicSettings, ConditionRelation, Symptom
 
-    for signal in (page_published, page_unpublished, page_slug_changed, post_page_move):
-        signal.connect(invalidate, dispatch_uid=f"page-cache-{signal!r}")
-    for model in (Symptom, ClinicSettings, ConditionRelation):
-        post_save.connect(
-            invalidate, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}"
-        )
-        post_delete.connect(
-            invalidate, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}"
-        )
-    post_delete.connect(
-        invalidate, sender="wagtailcore.Page", dispatch_uid="page-cache-page-delete"
-    )
-    # A page made private (or public again) must not be answered from the cache.
-    for signal in (post_save, post_delete):
-        signal.connect(
-            invalidate,
-            sender="wagtailcore.PageViewRestriction",
-            dispatch_uid=f"page-cache-restriction-{signal!r}",
-        )
-    # Clinic pages, the footer and the enquiry form's choices show the clinic records
-    # (`fascia.clinics`, a lower layer that knows nothing of this cache): an address, a
-    # number, opening hours or a deactivated clinic is seen on the next request.
-    for label in ("clinics.Clinic", "clinics.OpeningHours"):
+def connect_site_wide(receiver: Callable[..., None], name: str) -> None:
+    """Call `receiver` on every change that may show on any public page."""
+    for signal in PAGE_SIGNALS:
+        signal.connect(receiver, dispatch_uid=f"{name}-{signal!r}")
+    post_delete.connect(receiver, sender="wagtailcore.Page", dispatch_uid=f"{name}-page-delete")
+    for label in SITE_WIDE_MODELS:
         for signal in (post_save, post_delete):
-            signal.connect(
-                invalidate_now_and_on_commit,
-                sender=label,
-                dispatch_uid=f"page-cache-{label}-{signal!r}",
-            )
+            signal.connect(receiver, sender=label, dispatch_uid=f"{name}-{label}-{signal!r}")
+
+
+def connect_invalidation() -> None:
+    """Every such change marks every cached page out of date, now and again when it is
+    committed, so that a page another request rendered from the old data meanwhile is not
+    kept under the new generation."""
+    connect_site_wide(invalidate_now_and_on_commit, "page-cache")

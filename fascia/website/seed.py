@@ -377,6 +377,9 @@ class Loader:
         return home
 
     def site(self, home: Page) -> None:
+        """The default site, at FASCIA_BASE_URL's host and port. Wagtail makes every full
+        address (canonical links, the sitemap, structured data) from this record, so it moves
+        with the server: served on another port, the links name that port."""
         base = urlsplit(settings.FASCIA_BASE_URL)
         port = base.port or (443 if base.scheme == "https" else 80)
         site = Site.objects.filter(is_default_site=True).first()
@@ -387,9 +390,11 @@ class Loader:
             return
         if site.root_page_id != home.pk:
             site.root_page = home
-            site.hostname, site.port = base.hostname, port
             site.site_name = self.content.settings.organisation_name
-            site.save()
+        elif (site.hostname, site.port) == (base.hostname, port):
+            return
+        site.hostname, site.port = base.hostname, port
+        site.save()
 
     def settings(self) -> None:
         details = models.ClinicSettings.load()

@@ -94,7 +94,7 @@ def test_the_number_is_checked_while_it_is_typed(mobile_page):
     phone.press_sequentially("89510 4")
     expect(page.locator("#phone-check")).to_contain_text("too short")
     phone.press_sequentially("7001")
-    expect(page.locator("#phone-check")).to_have_text("089510 47001 is a valid number.")
+    expect(page.locator("#phone-check")).to_have_text("89510 47001 is a valid number.")
 
 
 def test_the_form_works_without_javascript(browsing, quick_forms):

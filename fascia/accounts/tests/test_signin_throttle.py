@@ -66,14 +66,41 @@ def test_a_stranger_elsewhere_cannot_lock_a_colleague_out(client, asha):
     assert response.status_code == 302
 
 
-def test_the_pause_ends_after_the_cool_off_however_many_tries_came_meanwhile(client, asha):
+@pytest.fixture
+def superuser(asha):
+    """Asha, who may also sign in to the Django admin (superusers only)."""
+    asha.is_staff = asha.is_superuser = True
+    asha.save()
+    return asha
+
+
+@pytest.mark.parametrize("url", SIGN_IN_PAGES)
+def test_the_pause_ends_after_the_cool_off_however_many_tries_came_meanwhile(
+    client, superuser, url
+):
     start = timezone.now()
     with clock(start):
-        fail(client, "/app/login/", "asha")
+        fail(client, url, "asha")
     with clock(start + timedelta(minutes=10)):
-        response = sign_in(client, "/app/login/", "asha", "still not it")
+        response = sign_in(client, url, "asha", "still not it")
         assert response.status_code == 429
         assert 4 * 60 < int(response["Retry-After"]) <= 5 * 60
+        assert "paused here for 5 minutes" in response.content.decode()
     with clock(start + timedelta(minutes=16)):
-        response = sign_in(client, "/app/login/", "asha", PERSONA_PASSWORD)
+        response = sign_in(client, url, "asha", PERSONA_PASSWORD)
     assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(superuser.pk)
+
+
+@pytest.mark.parametrize("url", SIGN_IN_PAGES)
+def test_the_paused_page_says_until_when_in_the_clinics_time(client, asha, url):
+    start = timezone.now()
+    with clock(start):
+        fail(client, url, "asha")
+        response = sign_in(client, url, "asha", PERSONA_PASSWORD)
+    until = timezone.localtime(start + timedelta(minutes=15))
+    html = response.content.decode()
+    assert f"You can try again after {until:%H:%M}." in html
+    assert "If you have forgotten your password, ask your clinic's administrator" in html
+    assert "no-store" in response["Cache-Control"]
+    assert f'<a href="{url}">Back to sign-in</a>' in html

@@ -1,6 +1,7 @@
 """The public enquiry form, through HTTP: never lost, never doubled, hard to abuse."""
 
 import re
+import threading
 import time
 from smtplib import SMTPException
 
@@ -8,8 +9,10 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
+from wagtail.models import Page
 
 from fascia.accounts.models import AuditEvent
 from fascia.clinics.models import Clinic
@@ -76,14 +79,12 @@ class TestTheForm:
             textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
             assert page.title in textarea.replace("&#x27;", "'")
 
-    def test_a_cached_page_still_gives_each_visitor_a_fresh_token(self, client, site):
+    def test_every_visitor_gets_the_same_page_and_its_token_is_ours(self, client, site):
         first = client.get(TREATMENT)
         second = client.get(TREATMENT)
         assert second["X-Page-Cache"] == "hit"
-        first_token = TOKEN_INPUT.search(first.content).group(1).decode()
-        second_token = TOKEN_INPUT.search(second.content).group(1).decode()
-        assert first_token != second_token
-        assert tokens.read(first_token) and tokens.read(second_token)
+        assert first.content == second.content
+        assert tokens.read(TOKEN_INPUT.search(first.content).group(1).decode())
 
     def test_the_privacy_notice_names_the_retention_period_and_its_version(
         self, client, site, settings
@@ -102,7 +103,7 @@ class TestSubmitting:
         response = client.post("/enquire/", answers(source_page=treatment.pk))
         enquiry = Enquiry.objects.get()
         assert response.status_code == 303
-        assert response["Location"] == f"/enquire/received/{enquiry.reference}/"
+        assert response["Location"].startswith(f"/enquire/received/{enquiry.reference}/")
         assert enquiry.phone.as_e164 == "+918951047001"
         assert enquiry.phone_kind == "mobile"
         assert enquiry.status == Status.NEW
@@ -134,6 +135,51 @@ class TestSubmitting:
         client.post("/enquire/", answers(form_token=token))
         client.post("/enquire/", answers(form_token=token, name="Ravi Kumar", phone="98765 43210"))
         assert sorted(Enquiry.objects.values_list("name", flat=True)) == ["Asha Rao", "Ravi Kumar"]
+
+    def test_one_form_sends_one_enquiry_per_number_and_asks_before_a_second(self, client, site):
+        token = old_token()
+        client.post("/enquire/", answers(form_token=token))
+        again = client.post("/enquire/", answers(form_token=token, message="And my left knee."))
+        html = again.content.decode()
+        reference = Enquiry.objects.get().reference
+        assert again.status_code == 409
+        assert (
+            f"already sent us an enquiry for this mobile number, with the reference {reference}"
+            in html
+        )
+        assert "And my left knee." in html
+        fresh = TOKEN_INPUT.search(again.content).group(1).decode()
+        assert fresh != token
+        confirmed = client.post("/enquire/", answers(form_token=fresh, message="And my left knee."))
+        assert confirmed.status_code == 303
+        assert Enquiry.objects.count() == 2
+
+    def test_a_form_open_for_more_than_a_day_comes_back_with_everything_typed(
+        self, client, site, settings
+    ):
+        settings.FASCIA_ENQUIRY_FORM_MAX_AGE = 24 * 3600
+        stale = old_token(seconds=24 * 3600 + 60)
+        response = client.post("/enquire/", answers(form_token=stale))
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert Enquiry.objects.count() == 0
+        assert "opened more than a day ago" in html
+        assert 'value="Asha Rao"' in html
+        assert "Deep pain in my right buttock for three weeks." in html
+        fresh = TOKEN_INPUT.search(response.content).group(1).decode()
+        assert not tokens.expired(fresh)
+        assert client.post("/enquire/", answers(form_token=fresh)).status_code == 303
+        assert Enquiry.objects.count() == 1
+
+    def test_a_page_without_a_public_address_as_source_is_dropped_not_a_500(self, client, site):
+        response = client.post("/enquire/", answers(source_page=str(Page.get_first_root_node().pk)))
+        assert response.status_code == 303
+        assert Enquiry.objects.get().source_page is None
+
+    def test_the_old_placeholder_text_is_kept_exactly_as_typed(self, client, site):
+        typed = "My note says fascia-enquiry-form-token, whatever that is."
+        client.post("/enquire/", answers(message=typed))
+        assert Enquiry.objects.get().message == typed
 
     def test_a_landline_is_accepted_and_marked_as_one(self, client, site):
         client.post("/enquire/", answers(phone="080 2345 6789"))
@@ -249,7 +295,10 @@ class TestAbuse:
             client.post("/enquire/", answers(message=f"Enquiry {number}"))
         blocked = client.post("/enquire/", answers(message="One more"))
         assert blocked.status_code == 429
-        assert "cannot accept another one just now" in blocked.content.decode()
+        assert 0 < int(blocked["Retry-After"]) <= 3600
+        assert "already received 3 enquiries for this mobile number in the last hour" in (
+            blocked.content.decode()
+        )
         assert "+91 89510 47001" in blocked.content.decode()
         assert 'value="Asha Rao"' in blocked.content.decode()
         assert Enquiry.objects.count() == 3
@@ -280,8 +329,31 @@ class TestAbuse:
         for number in range(20):
             phone = f"98765 {number:05d}"
             assert client.post("/enquire/", answers(phone=phone)).status_code == 303, phone
-        assert client.post("/enquire/", answers(phone="98760 99999")).status_code == 429
+        blocked = client.post("/enquire/", answers(phone="98760 99999"))
+        assert blocked.status_code == 429
+        assert 0 < int(blocked["Retry-After"]) <= 600
+        assert "from your network in the last 10 minutes" in blocked.content.decode()
         assert Enquiry.objects.count() == 20
+
+    def test_spam_never_uses_up_a_real_persons_limits(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_PHONE_LIMIT = 3
+        settings.FASCIA_ENQUIRY_IP_LIMIT = 3
+        for number in range(3):
+            client.post("/enquire/", answers(form_token="", message=f"Made up {number}"))
+        assert Enquiry.objects.filter(status=Status.SPAM).count() == 3
+        assert client.post("/enquire/", answers()).status_code == 303
+        assert Enquiry.objects.filter(status=Status.NEW).count() == 1
+
+    def test_spam_from_one_address_is_stored_only_up_to_its_own_limit(self, client, site, settings):
+        settings.FASCIA_ENQUIRY_SPAM_LIMIT = 2
+        for number in range(2):
+            assert (
+                client.post("/enquire/", answers(website="x", message=f"{number}")).status_code
+                == 303
+            )
+        assert client.post("/enquire/", answers(website="x", message="3")).status_code == 429
+        assert client.post("/enquire/", answers()).status_code == 303
+        assert Enquiry.objects.count() == 3
 
 
 # The worker closes database connections between tasks, as it must in production: these
@@ -328,7 +400,7 @@ class TestLivePhoneCheck:
     @pytest.mark.parametrize(
         ("typed", "expected"),
         [
-            ("89510 47001", "089510 47001 is a valid number."),
+            ("89510 47001", "89510 47001 is a valid number."),
             ("080 2345 6789", "looks like a landline"),
             ("8951", "too short"),
             ("89510 4700A", "only have digits"),
@@ -345,3 +417,30 @@ class TestLivePhoneCheck:
 @pytest.mark.django_db
 def test_an_unknown_reference_is_not_found(client, site):
     assert client.get("/enquire/received/ZZZZZZ/").status_code == 404
+
+
+@pytest.mark.usefixtures("committed_site")
+def test_eight_identical_posts_at_once_are_one_enquiry_and_eight_confirmations():
+    data = answers()
+    start = threading.Barrier(8)
+    responses: list = []
+
+    def send() -> None:
+        try:
+            start.wait()
+            responses.append(Client().post("/enquire/", data))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    enquiry = Enquiry.objects.get()
+    assert [response.status_code for response in responses] == [303] * 8
+    assert {response["Location"].split("?")[0] for response in responses} == {
+        f"/enquire/received/{enquiry.reference}/"
+    }
+    assert notification_tasks().count() == 1

@@ -1,9 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+
+from fascia import phone_numbers
 
 
 @register_snippet
@@ -57,3 +60,17 @@ class ClinicSettings(BaseGenericSetting):
     @property
     def phone_href(self) -> str:
         return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+
+    @property
+    def whatsapp_href(self) -> str:
+        return self.whatsapp_url()
+
+    def whatsapp_url(self, text: str = "") -> str:
+        """A wa.me link to the WhatsApp number with `text` filled in, or "" when there is no
+        number or it cannot be read (the field is free text, typed in the CMS), so that the
+        number is then shown without a link rather than with a broken one."""
+        try:
+            number = phone_numbers.parse_phone(self.whatsapp, required_message="")
+        except ValidationError:
+            return ""
+        return phone_numbers.whatsapp_url(number, text)

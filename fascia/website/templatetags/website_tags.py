@@ -3,6 +3,7 @@ import json
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -29,6 +30,23 @@ def live_clinics():
         .select_related("clinic")
         .order_by("title")
     )
+
+
+@register.inclusion_tag("website/includes/page_actions.html", takes_context=True)
+def page_actions(context, page):
+    """Call, WhatsApp and the enquiry form, one tap each from the top of a page that ends with
+    the form. The numbers are the organisation's main ones (the clinic details in the CMS
+    settings, as in the header and footer): a condition or treatment is offered at every
+    clinic, and the main line answers for all of them. Nothing in it depends on the visitor,
+    so the page stays one page for everyone."""
+    from fascia.website.models import ClinicSettings
+
+    details = ClinicSettings.load(request_or_site=context.get("request"))
+    message = _('Hello, I have a question about "%(topic)s".')
+    return {
+        "details": details,
+        "whatsapp_href": details.whatsapp_url(message % {"topic": page.title}),
+    }
 
 
 @register.filter
