@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.error
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -68,11 +68,9 @@ from enquiries import (
     Client,
     Phase,
     Post,
-    Posted,
     clinic_choices,
-    elapsed_ms,
     enquiry_fields,
-    excerpt,
+    post_form,
 )
 from harness import (
     PYTHON,
@@ -103,7 +101,6 @@ READ_PAUSE_SECONDS = 0.05
 # per address and the minimum time a person takes to fill the form in are lifted.
 CLUSTER_ENV = {**APP_ENV, "FASCIA_ENQUIRY_MIN_SECONDS": "0"}
 # The acknowledgement: a redirect to the confirmation page, whose address may carry more.
-RECEIVED = re.compile(r"/enquire/received/([A-Z0-9]{6})/")
 # A request in gunicorn's access log, the health checks' left out.
 REQUEST_LINE = re.compile(r'"(?:GET|HEAD|POST) /(?!healthz )')
 NEW_PHONE = "+918045678901"
@@ -364,7 +361,7 @@ class Enquirer:
     def __init__(self, app: ClusterApp, progress: Progress, seed: int) -> None:
         self.first_number = random.Random(seed).randrange(10**8)
         self.clinics = clinic_choices(app.get(FORM_PATH)[1].decode(errors="replace"))
-        self.post = send_until_confirmed(post_enquiry(app.url), progress)
+        self.post = send_until_confirmed(post_form(app.url), progress)
         self.progress = progress
         self.form_failures = 0
         self.lock = threading.Lock()
@@ -395,28 +392,6 @@ class Enquirer:
                 self.form_failures += 1
             time.sleep(RESEND_SECONDS)
         return None
-
-
-def post_enquiry(origin: str) -> Callable[[Client, Post], Posted]:
-    """One post of a form, as enquiries.py's post_form, acknowledged by a 303 to the
-    confirmation page."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin}
-
-    def post(client: Client, form: Post) -> Posted:
-        started = time.perf_counter()
-        try:
-            reply = client.request("POST", FORM_PATH, form.body, headers)
-        except CONNECTION_ERRORS as error:
-            posted = Posted(0, "", elapsed_ms(started), repr(error))
-        else:
-            match = RECEIVED.search(reply.location) if reply.status == 303 else None
-            reference = match.group(1) if match else ""
-            detail = "" if match else excerpt(reply.body)
-            posted = Posted(reply.status, reference, elapsed_ms(started), detail)
-        posted.started, posted.finished = started, time.perf_counter()
-        return posted
-
-    return post
 
 
 class ClusterOutcome(Outcome):

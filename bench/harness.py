@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT))
+from deploy.cluster import procfile_command  # noqa: E402  (the Procfile is read one way)
+
 PYTHON = sys.executable
 POSTGRES_ADMIN_URL = os.environ.get(
     "FASCIA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -95,15 +98,6 @@ def free_port() -> int:
 def cpu_count() -> int:
     """The CPUs this process may use, as `nproc` counts them."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-def procfile_command(name: str) -> list[str]:
-    """The command of one line of the Procfile, as honcho runs it for `make run`."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        process, _, command = line.partition(":")
-        if process.strip() == name:
-            return shlex.split(command)
-    raise KeyError(f"no '{name}:' line in {ROOT / 'Procfile'}")
 
 
 def http_get(

@@ -1,5 +1,6 @@
 """Every write to an enquiry: one function each, one transaction, one audit event."""
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,7 +95,9 @@ def _one_at_a_time(idempotency_key: str) -> None:
     advisory lock named by the key.
     """
     if connection.vendor == "postgresql":
-        lock_id = int(idempotency_key[:15], 16)
+        lock_id = int.from_bytes(
+            hashlib.sha256(idempotency_key.encode()).digest()[:8], "big", signed=True
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 

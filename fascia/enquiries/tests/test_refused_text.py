@@ -5,7 +5,6 @@ the summary and beside the field, and nothing is stored.
 """
 
 import re
-import time
 from html import unescape
 from urllib.parse import quote_plus, urlencode
 
@@ -15,24 +14,11 @@ from fascia.enquiries import tokens
 from fascia.enquiries.models import Enquiry
 from fascia.typed_text import has_control_characters, refusal
 
+from .test_enquire import answers
+
 URL = "/enquire/"
 SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 TOKEN_INPUT = re.compile(r'name="form_token" value="([^"]+)"')
-
-
-def answers(**changes) -> dict:
-    data = {
-        "form_token": tokens.issue(now=time.time() - 30),
-        "name": "Asha Rao",
-        "phone": "89510 47001",
-        "email": "asha@example.in",
-        "clinic": "either",
-        "preferred_time": "morning",
-        "message": "Deep pain in my right buttock for three weeks.",
-        "consent": "on",
-    }
-    data.update(changes)
-    return data
 
 
 def summary(response) -> str:
