@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install install-dev setup run cluster check test test-suite test-e2e lint format chromium java nginx bench-tools markup clean bench
+.PHONY: install install-dev setup run cluster check test test-suite test-e2e lint format chromium pdf-libs java nginx bench-tools markup clean bench
 BENCH_NPM := bench/node_modules/.installed
 
 # Serving needs the project alone; lint, the tests and the benchmarks add the dev extras.
@@ -25,7 +25,7 @@ install: $(BIN)/.installed
 
 install-dev: $(BIN)/.installed-dev
 
-setup: install
+setup: install pdf-libs
 	$(BIN)/python manage.py check_pathway
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py setup
@@ -66,6 +66,10 @@ apt_install = { if [ "$$(id -u)" = 0 ]; then \
 chromium:
 	@test -x /usr/bin/chromium || $(call apt_install,chromium)
 
+# Pango and a font for WeasyPrint, which makes the PDFs (handouts, summaries, data exports).
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || $(call apt_install,libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+
 java:
 	@command -v java >/dev/null || $(call apt_install,default-jre-headless)
 
@@ -90,13 +94,13 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # The inner loop: lint and every test but the browser ones, on test databases kept under
 # var/test-databases/ between runs (--reuse-db; FASCIA_TEST_DB_NAME names a set of your own).
-check: lint
+check: lint pdf-libs
 	$(PYTEST) --reuse-db -m "not e2e"
 
-test-suite: install-dev chromium
+test-suite: install-dev chromium pdf-libs
 	$(PYTEST)
 
-test-e2e: install-dev chromium
+test-e2e: install-dev chromium pdf-libs
 	$(PYTEST) -m e2e
 
 # The Nu HTML checker on every page type, public, staff and patient (bench/README.md); CI

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fascia.accounts",
     "fascia.clinics",
     "fascia.records",
+    "fascia.treatment",
     "fascia.website",
     "fascia.enquiries",
     "fascia.workspace",
@@ -261,6 +262,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("FASCIA_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploaded evidence no URL serves: a staff view checks who may see it, then streams it.
+FASCIA_PRIVATE_FILES = Path(os.environ.get("FASCIA_PRIVATE_FILES", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

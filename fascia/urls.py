@@ -31,6 +31,8 @@ urlpatterns = [
     path("check/", include("fascia.records.check_urls")),
     path("app/", include("fascia.workspace.urls")),
     path("app/", include("fascia.records.urls")),
+    path("app/", include("fascia.treatment.urls")),
+    path("p/", include("fascia.treatment.patient_urls")),
     path("app/", include("fascia.clinics.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

@@ -1,9 +1,11 @@
-"""Clinics as records, and the role each staff member holds in each clinic."""
+"""Clinics as records, the role each staff member holds in each clinic, and their credentials."""
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -144,3 +146,67 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+
+def private_files() -> FileSystemStorage:
+    """Files staff upload that no URL serves directly: a staff view checks access and streams
+    them (`FASCIA_PRIVATE_FILES`, outside `MEDIA_ROOT`)."""
+    return FileSystemStorage(location=settings.FASCIA_PRIVATE_FILES)
+
+
+class CredentialKind(models.TextChoices):
+    DRY_NEEDLING = "dry_needling", _("Dry needling")
+    OTHER = "other", _("Other")
+
+
+class Credential(models.Model):
+    """A qualification a staff member holds, such as a dry-needling certificate.
+
+    Only a physiotherapist whose dry-needling credential is valid on a session's date may
+    record needling in it (`clinics.credentials`). `valid_to` empty means it does not expire.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CredentialKind.choices)
+    title = models.CharField(
+        _("title"), max_length=120, help_text=_("For example: Dry needling — level 1")
+    )
+    issuer = models.CharField(_("issued by"), max_length=160)
+    number = models.CharField(_("certificate number"), max_length=80, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    evidence = models.FileField(
+        _("evidence (certificate)"),
+        upload_to="credentials/%Y/",
+        storage=private_files,
+        blank=True,
+        max_length=200,
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("credential")
+        ordering = ["user", "-valid_from", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="clinics_credential_valid_to_after_from",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.user}"
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (
+            self.revoked_at is None
+            and self.valid_from <= day
+            and (self.valid_to is None or day <= self.valid_to)
+        )

@@ -284,6 +284,8 @@ class PatientLink(models.Model):
 class AlertKind(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency referral")
     CLINICIAN_REVIEW = "clinician_review", _("Needs a physiotherapist's review")
+    ADVERSE_EVENT = "adverse_event", _("Significant adverse event")
+    FOLLOW_UP = "follow_up", _("Follow-up answer needs action")
 
 
 class Alert(models.Model):
@@ -398,6 +400,12 @@ class Measurement(models.Model):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
     )
+    session_number = models.PositiveSmallIntegerField(
+        _("treatment session"),
+        null=True,
+        blank=True,
+        help_text=_("The number in the episode of the treatment session it was taken at"),
+    )
 
     class Meta:
         verbose_name = _("measurement")
@@ -439,6 +447,110 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent {self.text_version} ({self.recorded_at:%Y-%m-%d})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class Amendment(models.Model):
+    """A correction to a clinical or contact record that keeps what it corrects.
+
+    `target_type` and `target_id` name the record as the audit trail does; `field` the part
+    corrected; `original` the value as it was, `corrected` the value now in force. Nothing is
+    overwritten without one of these.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="amendments")
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    field = models.CharField(_("what was corrected"), max_length=60)
+    original = models.TextField(_("as it was"), blank=True)
+    corrected = models.TextField(_("corrected to"), blank=True)
+    reason = models.TextField(_("reason"), max_length=2000)
+    requested_by_patient = models.BooleanField(_("the patient asked for it"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("amendment")
+        ordering = ["recorded_at", "pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.target_type} {self.target_id} · {self.field}"
+
+
+class DataRequestKind(models.TextChoices):
+    ACCESS = "access", _("A copy of their data")
+    CORRECTION = "correction", _("Correction")
+    ERASURE = "erasure", _("Erasure")
+    GRIEVANCE = "grievance", _("Grievance")
+
+
+class DataRequestOutcome(models.TextChoices):
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    OPEN = "open", _("Open")
+
+
+class DataRequest(models.Model):
+    """A request a person made about their personal data, and what was done about it.
+
+    Kept for a patient, or for an enquiry by its reference (enquiries sit above records), so
+    a refused erasure of a clinical record is on file with its reason.
+    """
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="data_requests"
+    )
+    enquiry_reference = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(_("request"), max_length=20, choices=DataRequestKind.choices)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=20,
+        choices=DataRequestOutcome.choices,
+        default=DataRequestOutcome.OPEN,
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data request")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.patient_id or self.enquiry_reference}"
+
+
+class ContactConsent(models.Model):
+    """A patient's consent to be contacted (reminders, links, follow-ups), with the notice
+    version they were shown. Withdrawing records when; every message sender asks
+    `records.consent.may_contact` first."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="contact_consents")
+    notice_version = models.CharField(_("privacy notice"), max_length=40)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("contact consent")
+        ordering = ["-given_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Contact consent {self.notice_version} · {self.patient_id}"
 
     @property
     def is_active(self) -> bool:

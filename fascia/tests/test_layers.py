@@ -35,11 +35,12 @@ def imported_modules(source: str) -> set[str]:
 @pytest.mark.parametrize(
     ("app", "higher"),
     [
-        ("website", ["enquiries", "records", "workspace"]),
-        ("enquiries", ["workspace"]),
-        ("records", ["website", "enquiries", "workspace"]),
-        ("clinics", ["records", "website", "enquiries", "workspace"]),
-        ("accounts", ["clinics", "records", "website", "enquiries", "workspace"]),
+        ("website", ["enquiries", "records", "treatment", "workspace"]),
+        ("enquiries", ["treatment", "workspace"]),
+        ("treatment", ["website", "enquiries", "workspace"]),
+        ("records", ["treatment", "website", "enquiries", "workspace"]),
+        ("clinics", ["records", "treatment", "website", "enquiries", "workspace"]),
+        ("accounts", ["clinics", "records", "treatment", "website", "enquiries", "workspace"]),
     ],
 )
 def test_an_app_imports_nothing_from_the_apps_above_or_beside_it(app, higher):

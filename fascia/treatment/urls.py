@@ -1,0 +1,11 @@
+"""Treatment records' staff pages, mounted under /app/ (namespace `treatment`)."""
+
+from .views import care_plan, outcomes, sessions
+
+app_name = "treatment"
+
+urlpatterns = [
+    *sessions.urlpatterns,
+    *care_plan.urlpatterns,
+    *outcomes.urlpatterns,
+]

@@ -1,0 +1,5 @@
+"""Staff pages: care_plan."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Staff pages: outcomes."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

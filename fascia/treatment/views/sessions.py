@@ -1,0 +1,5 @@
+"""Staff pages: sessions."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
