@@ -5,9 +5,9 @@ Each persona is a fixture of the same name, created on first use with their memb
 | fixture | who | role |
 | --- | --- | --- |
 | `priya` | Priya Rao | front desk, Bangalore |
-| `arjun` | Arjun Rao | physiotherapist, Bangalore |
-| `kiran` | Kiran Shetty | physiotherapist, Bangalore (Arjun's colleague) |
-| `meera` | Meera Reddy | physiotherapist, Hyderabad |
+| `arjun` | Arjun Rao | physiotherapist, Bangalore, certified to needle |
+| `kiran` | Kiran Shetty | physiotherapist, Bangalore (Arjun's colleague), no credential |
+| `meera` | Meera Reddy | physiotherapist, Hyderabad, certified to needle |
 | `farah` | Farah Khan | clinic manager, Bangalore and Hyderabad |
 | `neha` | Neha Iyer | content editor (the CMS only) |
 | `asha` | Asha Menon | administrator (staff and clinics; no clinical content) |
@@ -17,10 +17,12 @@ Each persona is a fixture of the same name, created on first use with their memb
 persona signs in with `PERSONA_PASSWORD`; `signed_in(client, persona)` signs one in.
 """
 
+import datetime as dt
+
 import pytest
 
 from fascia.accounts.models import OrganisationRole, User
-from fascia.clinics.models import Clinic, Membership, Role
+from fascia.clinics.models import Clinic, Credential, CredentialKind, Membership, Role
 
 PERSONA_PASSWORD = "a long test password"
 
@@ -72,22 +74,40 @@ def priya(bangalore) -> User:
     return make_staff("priya", "Priya Rao", memberships={bangalore: Role.FRONT_DESK})
 
 
+def certify_dry_needling(user: User) -> Credential:
+    """A dry-needling certificate valid from 2024 for five years."""
+    return Credential.objects.create(
+        user=user,
+        kind=CredentialKind.DRY_NEEDLING,
+        title="Dry needling — level 1",
+        issuer="Indian Association of Physiotherapists",
+        number=f"DN-{user.pk:05d}",
+        valid_from=dt.date(2024, 1, 15),
+        valid_to=dt.date(2029, 1, 14),
+        recorded_by=user,
+    )
+
+
 @pytest.fixture
 def arjun(bangalore) -> User:
-    """Physiotherapist in Bangalore, trained in dry needling."""
-    return make_staff("arjun", "Arjun Rao", memberships={bangalore: Role.PHYSIOTHERAPIST})
+    """Physiotherapist in Bangalore, trained in dry needling (a valid credential)."""
+    user = make_staff("arjun", "Arjun Rao", memberships={bangalore: Role.PHYSIOTHERAPIST})
+    certify_dry_needling(user)
+    return user
 
 
 @pytest.fixture
 def kiran(bangalore) -> User:
-    """Arjun's colleague: a second physiotherapist in Bangalore."""
+    """Arjun's colleague: a second physiotherapist in Bangalore, not certified to needle."""
     return make_staff("kiran", "Kiran Shetty", memberships={bangalore: Role.PHYSIOTHERAPIST})
 
 
 @pytest.fixture
 def meera(hyderabad) -> User:
-    """Physiotherapist in Hyderabad."""
-    return make_staff("meera", "Meera Reddy", memberships={hyderabad: Role.PHYSIOTHERAPIST})
+    """Physiotherapist in Hyderabad, trained in dry needling (a valid credential)."""
+    user = make_staff("meera", "Meera Reddy", memberships={hyderabad: Role.PHYSIOTHERAPIST})
+    certify_dry_needling(user)
+    return user
 
 
 @pytest.fixture
