@@ -49,6 +49,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive fascia
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install-dev
@@ -122,4 +123,5 @@ bench: install-dev bench-tools $(BENCH_NPM)
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/enquiries.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/chart.py
 	$(BIN)/python bench/cluster.py

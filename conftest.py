@@ -36,7 +36,11 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["fascia.tests.personas", "fascia.records.tests.factories"]
+pytest_plugins = [
+    "fascia.tests.personas",
+    "fascia.records.tests.factories",
+    "fascia.tests.full_record",
+]
 
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 DB_NAME_VARIABLE = "FASCIA_TEST_DB_NAME"

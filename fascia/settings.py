@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
@@ -103,6 +106,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fascia.website.cache.page_cache",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Whether the session has given a second factor; then the gate that asks for it and ends
+    # idle, old and signed-out-everywhere sessions (fascia/clinics/middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "fascia.clinics.middleware.sign_in_gate",
+    # A 404 for a clinical record that exists becomes an `access.refused` audit event.
+    "fascia.workspace.refusals.record_refusals",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the paused page.
     "axes.middleware.AxesMiddleware",
@@ -212,6 +221,8 @@ FASCIA_ENQUIRY_NOTIFY = env_list("FASCIA_ENQUIRY_NOTIFY", "")
 FASCIA_ENQUIRY_RETENTION_DAYS = int(os.environ.get("FASCIA_ENQUIRY_RETENTION_DAYS", 365))
 # A private link for a patient (screening, questionnaires) works for this many days.
 FASCIA_PATIENT_LINK_DAYS = int(os.environ.get("FASCIA_PATIENT_LINK_DAYS", 7))
+# A patient's home-exercise page (/p/) works this long, or until its exercises are replaced.
+FASCIA_EXERCISE_LINK_DAYS = int(os.environ.get("FASCIA_EXERCISE_LINK_DAYS", 180))
 FASCIA_ENQUIRY_MIN_SECONDS = float(os.environ.get("FASCIA_ENQUIRY_MIN_SECONDS", 2))
 # A form rendered longer ago than this comes back to be checked and sent again.
 FASCIA_ENQUIRY_FORM_MAX_AGE = int(os.environ.get("FASCIA_ENQUIRY_FORM_MAX_AGE", 24 * 3600))
@@ -225,12 +236,31 @@ FASCIA_ENQUIRY_SPAM_LIMIT = int(os.environ.get("FASCIA_ENQUIRY_SPAM_LIMIT", 30))
 # How many reverse proxies in front of the app add to X-Forwarded-For (0: none).
 FASCIA_PROXY_COUNT = int(os.environ.get("FASCIA_PROXY_COUNT", 0))
 
+# Passwords: at least 12 characters, not one of the common passwords Django ships (no network
+# look-up), not the person's own name or email; no composition rules, no forced rotation.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Staff sessions end after this long without a request, and this long after signing in.
+FASCIA_STAFF_IDLE_MINUTES = int(os.environ.get("FASCIA_STAFF_IDLE_MINUTES", 15))
+FASCIA_STAFF_SESSION_HOURS = int(os.environ.get("FASCIA_STAFF_SESSION_HOURS", 12))
+SESSION_COOKIE_AGE = FASCIA_STAFF_SESSION_HOURS * 3600
+# The second factor (django-otp): the name authenticator apps show, and each device's own
+# pause after wrong codes (1, 2, 4, 8… seconds), which a right password does not reset.
+OTP_TOTP_ISSUER = "Fascia"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -264,6 +294,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("FASCIA_MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded evidence no URL serves: a staff view checks who may see it, then streams it.
 FASCIA_PRIVATE_FILES = Path(os.environ.get("FASCIA_PRIVATE_FILES", VAR_DIR / "private"))
+# A credential ending within this many days is shown to its holder and their managers.
+FASCIA_CREDENTIAL_WARNING_DAYS = int(os.environ.get("FASCIA_CREDENTIAL_WARNING_DAYS", 30))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -285,6 +317,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# `manage.py check --deploy` passes with these two warnings silenced (fascia/tests/
+# test_deploy_checks.py): frames stay SAMEORIGIN because Wagtail's editor shows the page
+# preview in a frame of the admin's own origin (security.W019); asking browsers to preload
+# HSTS for the whole domain is the organisation's decision and hard to undo, so it is
+# opt-in, FASCIA_HSTS_PRELOAD=1 (security.W021).
+SECURE_HSTS_PRELOAD = SERVED_OVER_HTTPS and env_bool("FASCIA_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W021"]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
@@ -320,6 +359,9 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; its lockouts stay visible as WARNING.
         "axes": {"level": "WARNING"},
+        # WeasyPrint (PDFs) logs each step of every document at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Staff and audit")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the database check)
+        from . import checks, receivers  # noqa: F401  (register the database check, signals)

@@ -84,8 +84,10 @@ def record_for_list(
     detail: Mapping[str, Any] | None = None,
     clinic: models.Model | int | None = None,
     ip: str | None = None,
+    patient: models.Model | int | None = None,
 ) -> AuditEvent:
-    """Append one event about many records of `model` at once, such as an export of a list.
+    """Append one event about many records of `model` at once, such as an export of a list,
+    or about a record named only in `detail` (a refused request).
 
     The event names no single record (`target_id` is empty); `detail` says which ones.
     """
@@ -96,7 +98,7 @@ def record_for_list(
         actor=actor,
         detail=detail,
         clinic=clinic,
-        patient=None,
+        patient=patient,
         ip=ip,
     )
 

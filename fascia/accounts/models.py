@@ -39,6 +39,10 @@ class User(AbstractUser):
         default=OrganisationRole.NONE,
         blank=True,
     )
+    # Each signed-in session remembers the number it started under; raising it ends every
+    # session at its next request ("sign out everywhere", a deactivated account, a changed
+    # second factor), whichever session engine is configured.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     objects = StaffManager()
 

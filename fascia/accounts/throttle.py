@@ -5,13 +5,18 @@ stranger guessing a colleague's password from elsewhere never locks the colleagu
 a lock always ends after the cool-off (`AXES_COOLOFF_TIME`), however many more tries come
 in meanwhile, so no lock is permanent. An account is counted as one whatever spelling was
 typed: its username or its email address, in any case.
+
+A wrong code at the second factor counts as a failed sign-in too (`second_factor_failed`),
+so five wrong passwords or codes, in any mix, pause the account at that address.
 """
 
 from datetime import timedelta
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,6 +41,23 @@ def account_key(request: HttpRequest | None, credentials: dict[str, Any] | None)
         match |= Q(email__iexact=typed)
     username = User.objects.filter(match).values_list("username", flat=True).first()
     return (username or typed).casefold()
+
+
+# Marks the credentials of a failed second factor (the audit event differs).
+SECOND_FACTOR = "second_factor"
+
+
+def second_factor_failed(request: HttpRequest, user: User) -> None:
+    """Count a wrong code as a failed sign-in of `user` from this address, as a wrong
+    password is counted (Django's `user_login_failed`, which django-axes and the audit
+    trail hear)."""
+    credentials = {"username": user.username, SECOND_FACTOR: True}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+
+
+def second_factor_paused(request: HttpRequest, user: User) -> bool:
+    """Whether signing in as `user` from this address is paused (`locked_out` says so)."""
+    return AxesProxyHandler.is_locked(request, {"username": user.username})
 
 
 def _retry_after(request: HttpRequest, username: str, cool_off: timedelta) -> int:

@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+from fascia.accounts import sessions
 from fascia.accounts.models import OrganisationRole, User
 
 from . import events
@@ -196,7 +197,8 @@ def membership_revoke(*, membership: Membership, by: User, ip: str | None = None
 
 
 def staff_deactivate(*, member: User, by: User, ip: str | None = None) -> None:
-    """Stop `member` signing in, everywhere; their records and memberships stay."""
+    """Stop `member` signing in, everywhere, and end their sessions; their records and
+    memberships stay."""
     if not can_change_account(by, member):
         raise ActionError(_("You cannot deactivate this account."))
     if not member.is_active:
@@ -204,6 +206,7 @@ def staff_deactivate(*, member: User, by: User, ip: str | None = None) -> None:
     with transaction.atomic():
         member.is_active = False
         member.save(update_fields=["is_active"])
+        sessions.end_all(member)
         events.staff_deactivated(member, by=by, ip=ip)
 
 

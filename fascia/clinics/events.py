@@ -7,6 +7,9 @@ system). An event about a membership goes in its clinic's audit chain, one about
 account (deactivation, organisation role, invitation emails) in the organisation's chain.
 `ip` is the address of the request that made the change (`audit.request_ip(request)`).
 
+A credential's events are about its holder too (their record), in the organisation's
+chain, with the credential's id in the detail; opening its evidence is one of them.
+
 The clinic events' record is the clinic, in its own chain; their detail names the fields
 that changed, never their values.
 """
@@ -14,7 +17,7 @@ that changed, never their values.
 from fascia.accounts import audit
 from fascia.accounts.models import AuditEvent, User
 
-from .models import Clinic, Membership
+from .models import Clinic, Credential, Membership
 
 STAFF_INVITED = "staff.invited"
 STAFF_INVITATION_SENT = "staff.invitation_sent"
@@ -30,6 +33,13 @@ CLINIC_CREATED = "clinic.created"
 CLINIC_UPDATED = "clinic.updated"
 CLINIC_DEACTIVATED = "clinic.deactivated"
 CLINIC_REACTIVATED = "clinic.reactivated"
+CREDENTIAL_ADDED = "credential.added"
+CREDENTIAL_WITHDRAWN = "credential.withdrawn"
+CREDENTIAL_CHECKED = "credential.checked"
+CREDENTIAL_EVIDENCE_VIEWED = "credential.evidence_viewed"
+ACCESS_REFUSED = "access.refused"
+AUDIT_VIEWED = "audit.viewed"
+AUDIT_EXPORTED = "audit.exported"
 
 
 def staff_invited(
@@ -149,3 +159,123 @@ def clinic_deactivated(clinic: Clinic, *, by: User, ip: str | None = None) -> Au
 
 def clinic_reactivated(clinic: Clinic, *, by: User, ip: str | None = None) -> AuditEvent:
     return audit.record(CLINIC_REACTIVATED, clinic, actor=by, clinic=clinic, ip=ip)
+
+
+def _credential_detail(credential: Credential) -> dict[str, object]:
+    return {"credential": credential.pk, "kind": credential.kind}
+
+
+def credential_added(credential: Credential, *, by: User, ip: str | None = None) -> AuditEvent:
+    return audit.record(
+        CREDENTIAL_ADDED,
+        credential.user,
+        actor=by,
+        ip=ip,
+        detail={
+            **_credential_detail(credential),
+            "evidence": bool(credential.evidence),
+            "checked": credential.checked_by_id is not None,
+        },
+    )
+
+
+def credential_withdrawn(credential: Credential, *, by: User, ip: str | None = None) -> AuditEvent:
+    return audit.record(
+        CREDENTIAL_WITHDRAWN,
+        credential.user,
+        actor=by,
+        ip=ip,
+        detail=_credential_detail(credential),
+    )
+
+
+def credential_checked(credential: Credential, *, by: User, ip: str | None = None) -> AuditEvent:
+    """`by` checked the credential against its evidence: from now on it counts."""
+    return audit.record(
+        CREDENTIAL_CHECKED,
+        credential.user,
+        actor=by,
+        ip=ip,
+        detail=_credential_detail(credential),
+    )
+
+
+def credential_evidence_viewed(
+    credential: Credential, *, by: User, ip: str | None = None
+) -> AuditEvent:
+    """`by` downloaded the credential's evidence file."""
+    return audit.record(
+        CREDENTIAL_EVIDENCE_VIEWED,
+        credential.user,
+        actor=by,
+        ip=ip,
+        detail=_credential_detail(credential),
+    )
+
+
+def access_refused(
+    *,
+    record_type: str,
+    record_id: int,
+    clinic_id: int,
+    patient_id: int,
+    by: User | None,
+    ip: str | None,
+    path: str,
+) -> AuditEvent:
+    """`by` asked for a clinical record that is not theirs to see and was answered 404.
+
+    In the record's clinic's chain, naming its patient, so that the clinic's managers see
+    it and "who looked at this patient's record" includes who tried to."""
+    return audit.record_for_list(
+        ACCESS_REFUSED,
+        AuditEvent,
+        actor=by,
+        clinic=clinic_id,
+        ip=ip,
+        detail={"record_type": record_type, "record_id": record_id, "path": path},
+        patient=patient_id,
+    )
+
+
+def audit_viewed(
+    *,
+    by: User,
+    clinic: int | None,
+    filters: dict[str, str],
+    rows: int,
+    ip: str | None,
+    patient: int | None = None,
+) -> AuditEvent:
+    """`by` read a page of the audit trail, filtered by `filters` (ids and dates); the
+    event names the patient when the trail was of one patient's record."""
+    return audit.record_for_list(
+        AUDIT_VIEWED,
+        AuditEvent,
+        actor=by,
+        clinic=clinic,
+        ip=ip,
+        detail={"filters": filters, "rows": rows},
+        patient=patient,
+    )
+
+
+def audit_exported(
+    *,
+    by: User,
+    clinic: int | None,
+    filters: dict[str, str],
+    rows: int,
+    ip: str | None,
+    patient: int | None = None,
+) -> AuditEvent:
+    """`by` downloaded the audit trail as CSV, filtered by `filters`."""
+    return audit.record_for_list(
+        AUDIT_EXPORTED,
+        AuditEvent,
+        actor=by,
+        clinic=clinic,
+        ip=ip,
+        detail={"filters": filters, "rows": rows},
+        patient=patient,
+    )

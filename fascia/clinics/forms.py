@@ -10,7 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from fascia import phone_numbers
 from fascia.accounts.models import OrganisationRole
-from fascia.typed_text import has_control_characters
+from fascia.typed_text import TypedTextField, has_control_characters
 
 from .actions import email_taken_message
 from .hours import Stretch, overlaps
@@ -41,6 +41,30 @@ class StaffAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not can_use_app(user):
             raise ValidationError(self.error_messages["no_role"], code="no_role")
+
+
+class SecondFactorForm(forms.Form):
+    """A code from the authenticator app, or a recovery code (the actions judge it)."""
+
+    code = TypedTextField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_(
+            "The 6-digit code your authenticator app shows, or one of your recovery codes."
+        ),
+        error_messages={"required": _("Type the code from your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+class SecondFactorSetupForm(forms.Form):
+    code = TypedTextField(
+        label=_("Code from your app"),
+        max_length=32,
+        help_text=_("The 6 digits your authenticator app shows for Fascia now."),
+        error_messages={"required": _("Type the 6-digit code your app shows now.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def validate_plain_name(value: str) -> None:

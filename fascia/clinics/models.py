@@ -162,8 +162,10 @@ class CredentialKind(models.TextChoices):
 class Credential(models.Model):
     """A qualification a staff member holds, such as a dry-needling certificate.
 
-    Only a physiotherapist whose dry-needling credential is valid on a session's date may
-    record needling in it (`clinics.credentials`). `valid_to` empty means it does not expire.
+    Only a physiotherapist whose dry-needling credential is valid on a session's date, and
+    checked against its evidence by someone who manages them, may record needling in it
+    (`clinics.credentials`). `valid_to` empty means it does not expire; `checked_by` empty
+    means it waits to be checked.
     """
 
     user = models.ForeignKey(
@@ -188,6 +190,15 @@ class Credential(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:

@@ -31,6 +31,7 @@ class Capability(StrEnum):
     CLINICAL = "clinical"  # screenings, assessments, sessions, outcomes
     STAFF = "staff"  # the clinic's staff and their memberships
     CLINIC_DETAILS = "clinic_details"  # the clinic's address, numbers and opening hours
+    AUDIT = "audit"  # the clinic's audit trail: who read and changed what
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -45,7 +46,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.CLINIC_MANAGER: frozenset(Capability),
 }
-ADMINISTRATOR_CAPABILITIES = frozenset({Capability.STAFF})
+ADMINISTRATOR_CAPABILITIES = frozenset({Capability.STAFF, Capability.AUDIT})
 
 
 def _roles(user: User) -> dict[int, str]:

@@ -11,6 +11,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +29,7 @@ from .actions import (
     staff_invite,
     staff_reactivate,
 )
+from .credentials import credentials_of
 from .forms import ExistingMemberForm, MembershipForm, OrganisationRoleForm, StaffAddForm
 from .models import Role
 from .permissions import Capability, clinic_ids_for, staff_required
@@ -129,6 +131,8 @@ def staff_detail(request, user_id):
             else None
         ),
         "invitation_pending": member.is_active and not member.has_usable_password(),
+        "can_reset_second_factor": user.is_administrator and user.pk != member.pk,
+        "credentials": credentials_of(member, timezone.localdate(), viewer=user),
     }
     return render(request, "clinics/staff/detail.html", context)
 

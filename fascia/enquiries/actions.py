@@ -344,18 +344,24 @@ def enquiry_erase(
     return enquiry
 
 
-def enquiries_erase_expired(*, now: datetime | None = None) -> int:
-    """Erase enquiries kept longer than the privacy notice promises; returns how many.
+def enquiries_expired(*, now: datetime | None = None) -> QuerySet[Enquiry]:
+    """The enquiries kept longer than the privacy notice promises, oldest first.
 
-    An enquiry that led to a booking is kept: the person became a patient. Everything else
-    (including spam) is erased once it is older than FASCIA_ENQUIRY_RETENTION_DAYS.
+    An enquiry that led to a booking or became a patient's episode is kept: the person
+    became a patient. Everything else (including spam) expires once it is older than
+    FASCIA_ENQUIRY_RETENTION_DAYS.
     """
     cutoff = (now or timezone.now()) - timedelta(days=privacy.retention_days())
-    expired = Enquiry.objects.filter(created_at__lt=cutoff, erased_at__isnull=True).exclude(
-        status=Status.BOOKED
+    return (
+        Enquiry.objects.filter(created_at__lt=cutoff, erased_at__isnull=True, episode__isnull=True)
+        .exclude(status=Status.BOOKED)
+        .order_by("created_at", "pk")
     )
-    erased = 0
-    for enquiry in expired.iterator():
-        enquiry_erase(enquiry=enquiry, by=None, reason=ErasureReason.RETENTION)
-        erased += 1
+
+
+def enquiries_erase_expired(*, now: datetime | None = None) -> list[Enquiry]:
+    """Erase the expired enquiries (`enquiries_expired`); returns those erased."""
+    erased = []
+    for enquiry in enquiries_expired(now=now).iterator():
+        erased.append(enquiry_erase(enquiry=enquiry, by=None, reason=ErasureReason.RETENTION))
     return erased

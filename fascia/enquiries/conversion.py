@@ -5,7 +5,9 @@ the episode opens under the released pathway (`records.actions.episode_open`). T
 is linked to the episode and becomes booked, straight from new if need be, since the call
 that converts it is also the one that books. Everything is written together with its audit
 events (the records' `patient.created` and `episode.opened`, the enquiry's
-`enquiry.status_changed` and `enquiry.converted`), or nothing is.
+`enquiry.status_changed` and `enquiry.converted`), or nothing is. The consent to be
+contacted that the enquiry form asked for becomes the patient's contact consent, under the
+enquiry form's notice version, unless they already have one.
 """
 
 from typing import TYPE_CHECKING
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fascia.records import data_rights
 from fascia.records.actions import PatientDetails, episode_open, patient_create
 from fascia.records.models import Episode, Patient
 
@@ -76,6 +79,13 @@ def enquiry_convert(
         episode = episode_open(
             patient, clinic=clinic, physiotherapist=physiotherapist, by=by, ip=ip
         )
+        if enquiry.consent_version and not data_rights.may_contact(patient):
+            data_rights.contact_consent_give(
+                patient,
+                notice_version=data_rights.enquiry_notice_version(enquiry.consent_version),
+                by=by,
+                ip=ip,
+            )
         old = enquiry.status
         enquiry.episode = episode
         enquiry.status = Status.BOOKED

@@ -62,10 +62,12 @@ from fascia.pathways.models import (
     TriageOutcome,
 )
 from fascia.pathways.progress import (
+    BASELINE,
     MeasureProgress,
     Progress,
     ResponderStatus,
     ReviewFlag,
+    meaningful_line,
     progress,
 )
 from fascia.pathways.registry import (
@@ -81,6 +83,7 @@ from fascia.pathways.session import NeedleCounts, SessionCheck, SessionProblem, 
 from fascia.pathways.triage import TriageDecision, triage, visible_questions
 
 __all__ = [
+    "BASELINE",
     "CLINIC_POLICY",
     "DEFINITIONS_DIR",
     "DIAGNOSIS_SIDES",
@@ -147,6 +150,7 @@ __all__ = [
     "follow_up_outcome",
     "holds",
     "load_pathway",
+    "meaningful_line",
     "message",
     "progress",
     "render",

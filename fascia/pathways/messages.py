@@ -77,10 +77,15 @@ def _scored(params: Params) -> str:
     if "activity_name" in params:
         return f"{measure} activity '{params['activity_name']}'"
     if "session" in params:
-        return f"{measure} at session {params['session']}"
+        return f"{measure} at {_session(params['session'])}"
     if "which" in params:
         return f"{measure} {params['which']}"
     return f"{measure}"
+
+
+def _session(number: Param) -> str:
+    """A session by number, session 0 being the baseline before treatment."""
+    return "the baseline" if number == 0 else f"session {number}"
 
 
 def _unit(params: Params) -> str:
@@ -166,7 +171,9 @@ ENGLISH: Mapping[str, Template] = {
         f"(a mean of whole-number ratings, to {p['decimals']} decimal places)"
     ),
     # Progress over an episode: refused input (ScoreError) and review flags (ReviewFlag).
-    "progress.bad-session-number": "session numbers are whole numbers from 1; got {got}",
+    "progress.bad-session-number": (
+        "session numbers are whole numbers from 0 (the baseline); got {got}"
+    ),
     "progress.unknown-measure": "session {session}: there is no measure '{measure_id}'",
     "progress.review-missing-measurements": lambda p: (
         f"Session {p['session']}: {_or(p['measures'])} has not been recorded at two sessions, "
@@ -176,9 +183,9 @@ ENGLISH: Mapping[str, Template] = {
         f"No meaningful improvement in {_or(p['measures'])} by session {p['by_session']}: "
         "review the diagnosis and the care plan."
     ),
-    "progress.review-worsening": (
-        "{measure} is meaningfully worse than at session {baseline_session} "
-        "({baseline} → {latest}): review the care plan."
+    "progress.review-worsening": lambda p: (
+        f"{p['measure']} is meaningfully worse than at {_session(p['baseline_session'])} "
+        f"({p['baseline']} → {p['latest']}): review the care plan."
     ),
     # An examination that does not fit the pathway (ExaminationError), one per field.
     "examination.no-such-test": "there is no special test '{test}' in this pathway",

@@ -1,4 +1,8 @@
-"""Progress over an episode: change from baseline, responder status and review flags."""
+"""Progress over an episode: change from baseline, responder status and review flags.
+
+Scores are keyed by session number: 0 is the baseline, measured before treatment (at the
+assessment), and 1, 2, … the treatment sessions.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from fascia.pathways.measures import Change, Number, ScoreError, as_score, change
+from fascia.pathways.measures import (
+    Change,
+    Number,
+    ScoreError,
+    as_score,
+    change,
+    score_range,
+)
 from fascia.pathways.messages import Message, message
-from fascia.pathways.models import Pathway
+from fascia.pathways.models import Direction, Measure, Pathway
+
+BASELINE = 0
+"""The session number of the measures taken before treatment (at the assessment)."""
 
 
 class ResponderStatus(StrEnum):
@@ -54,7 +68,8 @@ def progress(
 ) -> Progress:
     """Responder status and review flags from scores keyed by session number, then measure id.
 
-    The baseline of a measure is the first session that recorded it. The care plan's
+    Session 0 (`BASELINE`) is before treatment. The baseline of a measure is the first
+    session that recorded it: session 0 when it was measured at the assessment. The care plan's
     review rule (clinic policy) decides: if none of its measures shows a meaningful
     improvement from baseline to latest once the review session is reached, the
     episode is flagged. A meaningful worsening of any measure is flagged too when the
@@ -133,7 +148,7 @@ def _series(
     known = {m.id for m in pathway.measures}
     series: dict[str, list[tuple[int, Decimal]]] = {}
     for session in measurements_by_session:
-        if isinstance(session, bool) or not isinstance(session, int) or session < 1:
+        if isinstance(session, bool) or not isinstance(session, int) or session < BASELINE:
             raise ScoreError.of("progress.bad-session-number", got=repr(session))
     for session in sorted(measurements_by_session):
         for measure_id, value in measurements_by_session[session].items():
@@ -144,3 +159,33 @@ def _series(
             score = as_score(pathway.measure(measure_id), value, session=session)
             series.setdefault(measure_id, []).append((session, score))
     return series
+
+
+def meaningful_line(measure: Measure, baseline: Number) -> Decimal | None:
+    """The score a meaningful improvement from `baseline` reaches: the baseline moved in the
+    improving direction by the smallest change `change` calls meaningful.
+
+    That smallest change is the absolute threshold or the percentage of the baseline,
+    whichever is smaller, and never less than the minimal detectable change. None when the
+    measure has no meaningful change, or when no score on its scale is that far from the
+    baseline (an NPRS of 1 cannot fall by 2).
+    """
+    first = as_score(measure, baseline, which="baseline")
+    threshold = measure.meaningful_change
+    if threshold is None:
+        return None
+    sizes = []
+    if threshold.absolute is not None:
+        sizes.append(threshold.absolute.value)
+    if threshold.percent is not None and first != 0:
+        sizes.append(threshold.percent.value * abs(first) / 100)
+    if not sizes:
+        return None
+    size = min(sizes)
+    if threshold.minimal_detectable_change is not None:
+        size = max(size, threshold.minimal_detectable_change.value)
+    line = first + size if measure.direction is Direction.HIGHER_IS_BETTER else first - size
+    low, high = score_range(measure)
+    if line < low or (high is not None and line > high):
+        return None
+    return line

@@ -19,7 +19,7 @@ from fascia.clinics.models import Clinic
 from fascia.pathways import REGISTRY
 
 from . import events
-from .models import CLOSED_STATUSES, Episode, EpisodeStatus, Patient
+from .models import CLOSED_STATUSES, Amendment, Episode, EpisodeStatus, Patient
 
 PIRIFORMIS = "piriformis-dry-needling"
 """The pathway new episodes follow unless another is named."""
@@ -151,23 +151,56 @@ def _differs(old: object, new: object) -> bool:
     return old != new
 
 
-def patient_update(
-    patient: Patient, *, changes: Mapping[str, Any], by: User, ip: str | None
-) -> list[str]:
-    """Change the patient's details to `changes` (field name to value). Returns the names of
-    the fields that changed; the audit event names them, never their values. With none,
-    nothing is written."""
+def patient_changes(patient: Patient, changes: Mapping[str, Any]) -> list[str]:
+    """The names of the fields whose value in `changes` differs from the patient's, sorted."""
     unknown = set(changes) - PATIENT_DETAILS
     if unknown:
         raise ValueError(f"not a patient detail staff may change: {sorted(unknown)}")
-    changed = sorted(
+    return sorted(
         name for name, value in changes.items() if _differs(getattr(patient, name), value)
     )
+
+
+def _as_text(value: object) -> str:
+    """A detail as its amendment keeps it: a date in ISO 8601, a number in E.164, none as ""."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def patient_update(
+    patient: Patient,
+    *,
+    changes: Mapping[str, Any],
+    reason: str,
+    requested_by_patient: bool = False,
+    by: User,
+    ip: str | None,
+) -> list[str]:
+    """Correct the patient's details to `changes` (field name to value), for `reason`.
+    Returns the names of the fields that changed. Each changed field gets an `Amendment`
+    keeping its value as it was; the audit event names the fields, never their values.
+    With none, nothing is written."""
+    changed = patient_changes(patient, changes)
     if not changed:
         return []
     with transaction.atomic():
         if "abha_number" in changed and _abha_taken(changes["abha_number"], other_than=patient):
             raise _abha_taken_error()
+        Amendment.objects.bulk_create(
+            Amendment(
+                patient=patient,
+                target_type=Patient._meta.label_lower,
+                target_id=str(patient.pk),
+                field=name,
+                original=_as_text(getattr(patient, name)),
+                corrected=_as_text(changes[name]),
+                reason=reason,
+                requested_by_patient=requested_by_patient,
+                recorded_by=by,
+            )
+            for name in changed
+        )
         for name in changed:
             setattr(patient, name, changes[name])
         patient.save(update_fields=changed)

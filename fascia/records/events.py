@@ -40,6 +40,14 @@ MEASUREMENT_RECORDED = "measurement.recorded"
 CONSENT_RECORDED = "consent.recorded"
 CONSENT_VIEWED = "consent.viewed"
 CONSENT_WITHDRAWN = "consent.withdrawn"
+AMENDMENT_RECORDED = "amendment.recorded"
+DATA_REQUEST_RECORDED = "data_request.recorded"
+DATA_REQUEST_CLOSED = "data_request.closed"
+PATIENT_ERASED = "patient.erased"
+PATIENT_EXPORTED = "patient.exported"
+CONTACT_CONSENT_GIVEN = "contact_consent.given"
+CONTACT_CONSENT_WITHDRAWN = "contact_consent.withdrawn"
+CONTACT_REFUSED = "patient.contact_refused"
 
 
 def _where(subject: Patient | Episode) -> tuple[int, int]:

@@ -42,7 +42,7 @@ from fascia.pathways import (
 )
 from fascia.typed_text import has_control_characters
 
-from . import events
+from . import data_rights, events
 from .actions import ActionError, episode_set_status
 from .models import (
     Alert,
@@ -260,6 +260,10 @@ def patient_link_email(*, link: PatientLink, url: str, by: User, ip: str | None)
         )
     if not link.is_usable():
         raise ActionError(_("This link can no longer be used: create a new one."))
+    if not data_rights.may_contact(patient):
+        raise ActionError(
+            data_rights.contact_refused(patient, channel="email", about=episode, by=by, ip=ip)
+        )
     context = {
         "patient": patient,
         "clinic": episode.clinic,

@@ -1,6 +1,6 @@
 """The clinical record's staff pages, mounted under /app/ (namespace `records`)."""
 
-from .views import assessment, consent, patients, screening
+from .views import assessment, consent, data_rights, patients, screening
 
 app_name = "records"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *screening.urlpatterns,
     *assessment.urlpatterns,
     *consent.urlpatterns,
+    *data_rights.urlpatterns,
 ]

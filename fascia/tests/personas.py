@@ -5,23 +5,29 @@ Each persona is a fixture of the same name, created on first use with their memb
 | fixture | who | role |
 | --- | --- | --- |
 | `priya` | Priya Rao | front desk, Bangalore |
-| `arjun` | Arjun Rao | physiotherapist, Bangalore, certified to needle |
+| `arjun` | Arjun Rao | physiotherapist, Bangalore, certified to needle (checked by Farah) |
 | `kiran` | Kiran Shetty | physiotherapist, Bangalore (Arjun's colleague), no credential |
-| `meera` | Meera Reddy | physiotherapist, Hyderabad, certified to needle |
+| `meera` | Meera Reddy | physiotherapist, Hyderabad, certified to needle (checked by Farah) |
 | `farah` | Farah Khan | clinic manager, Bangalore and Hyderabad |
 | `neha` | Neha Iyer | content editor (the CMS only) |
 | `asha` | Asha Menon | administrator (staff and clinics; no clinical content) |
 | `vikram` | Vikram Das | an outsider: an account with no role anywhere |
 
 `bangalore` and `hyderabad` are the clinic records the starting content creates. Every
-persona signs in with `PERSONA_PASSWORD`; `signed_in(client, persona)` signs one in.
+persona signs in with `PERSONA_PASSWORD`; `signed_in(client, persona)` signs one in, past the
+second factor (an authenticator app, `second_factor(persona)`, made on first use).
 """
 
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.accounts.models import OrganisationRole, User
+from fascia.clinics.actions import CMS_GROUPS
 from fascia.clinics.models import Clinic, Credential, CredentialKind, Membership, Role
 
 PERSONA_PASSWORD = "a long test password"
@@ -74,8 +80,9 @@ def priya(bangalore) -> User:
     return make_staff("priya", "Priya Rao", memberships={bangalore: Role.FRONT_DESK})
 
 
-def certify_dry_needling(user: User) -> Credential:
-    """A dry-needling certificate valid from 2024 for five years."""
+def certify_dry_needling(user: User, *, by: User) -> Credential:
+    """A dry-needling certificate valid from 2024 for five years, recorded and checked
+    against the certificate by `by`, who manages `user` (as `credential_add` does)."""
     return Credential.objects.create(
         user=user,
         kind=CredentialKind.DRY_NEEDLING,
@@ -84,15 +91,18 @@ def certify_dry_needling(user: User) -> Credential:
         number=f"DN-{user.pk:05d}",
         valid_from=dt.date(2024, 1, 15),
         valid_to=dt.date(2029, 1, 14),
-        recorded_by=user,
+        recorded_by=by,
+        checked_by=by,
+        checked_at=timezone.now(),
     )
 
 
 @pytest.fixture
-def arjun(bangalore) -> User:
-    """Physiotherapist in Bangalore, trained in dry needling (a valid credential)."""
+def arjun(bangalore, farah) -> User:
+    """Physiotherapist in Bangalore, trained in dry needling (a valid credential, checked by
+    Farah, his clinic manager)."""
     user = make_staff("arjun", "Arjun Rao", memberships={bangalore: Role.PHYSIOTHERAPIST})
-    certify_dry_needling(user)
+    certify_dry_needling(user, by=farah)
     return user
 
 
@@ -103,10 +113,11 @@ def kiran(bangalore) -> User:
 
 
 @pytest.fixture
-def meera(hyderabad) -> User:
-    """Physiotherapist in Hyderabad, trained in dry needling (a valid credential)."""
+def meera(hyderabad, farah) -> User:
+    """Physiotherapist in Hyderabad, trained in dry needling (a valid credential, checked by
+    Farah, her clinic manager)."""
     user = make_staff("meera", "Meera Reddy", memberships={hyderabad: Role.PHYSIOTHERAPIST})
-    certify_dry_needling(user)
+    certify_dry_needling(user, by=farah)
     return user
 
 
@@ -122,8 +133,11 @@ def farah(bangalore, hyderabad) -> User:
 
 @pytest.fixture
 def neha(db) -> User:
-    """Content editor: the CMS, nothing in the staff area."""
-    return make_staff("neha", "Neha Iyer", organisation_role=OrganisationRole.CONTENT_EDITOR)
+    """Content editor: the CMS (in Wagtail's group for the role, as setting the role puts
+    her), nothing in the staff area."""
+    user = make_staff("neha", "Neha Iyer", organisation_role=OrganisationRole.CONTENT_EDITOR)
+    user.groups.add(Group.objects.get(name=CMS_GROUPS[OrganisationRole.CONTENT_EDITOR]))
+    return user
 
 
 @pytest.fixture
@@ -138,6 +152,20 @@ def vikram(db) -> User:
     return make_staff("vikram", "Vikram Das")
 
 
+def second_factor(user: User) -> TOTPDevice:
+    """The user's authenticator app: their confirmed TOTP device, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app")
+
+
 def signed_in(client, user: User):
+    """Sign `user` in with both factors: their password and their authenticator app's code.
+
+    Every staff test signs in through this, never `client.force_login` alone: people who see
+    clinical data or manage staff get no further than the second-factor page without it.
+    """
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = second_factor(user).persistent_id
+    session.save()
     return client

@@ -1,7 +1,7 @@
 """The patient's private exercise page, mounted under /p/ (namespace `exercises`)."""
 
-from django.urls import URLPattern
+from .views import patient
 
 app_name = "exercises"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = patient.urlpatterns

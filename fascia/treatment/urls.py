@@ -1,6 +1,6 @@
 """Treatment records' staff pages, mounted under /app/ (namespace `treatment`)."""
 
-from .views import care_plan, outcomes, sessions
+from .views import adverse_events, care_plan, outcomes, sessions
 
 app_name = "treatment"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *care_plan.urlpatterns,
     *outcomes.urlpatterns,
+    *adverse_events.urlpatterns,
 ]

@@ -1,8 +1,9 @@
 """What the episode page shows: the timeline, the latest measures, and what to do next.
 
 The episode's timeline is one query per kind of row (enquiries, calls, links, link openings,
-screenings, judgements, alerts, assessments, measurements, consents), whether it has one
-entry or hundreds. Nothing here checks permissions: the view fetches the episode with
+screenings, judgements, alerts, assessments, measurements, consents; treatment sessions,
+adverse events, the care plan, exercise programmes, the discharge), whether it has one entry
+or hundreds. Nothing here checks permissions: the view fetches the episode with
 `access_episode` first.
 """
 
@@ -37,6 +38,12 @@ from fascia.records.models import (
 )
 from fascia.records.queries import LatestMeasure, latest_measures
 from fascia.records.screening import OUTCOME_LABELS, pathway_of
+from fascia.treatment.adverse_events import NamedEvent, named_events
+from fascia.treatment.care_plans import CarePlanSummary, care_plan_summary
+from fascia.treatment.exercises import ProgrammeSummary, programme_summary
+from fascia.treatment.models import AdverseEvent, CarePlan, Discharge, ExerciseProgramme
+from fascia.treatment.outcomes import Outcomes, episode_outcomes
+from fascia.treatment.sessions import SessionRow, StartCheck, session_rows, start_check
 
 from .steps import EpisodeState, NextStep, next_steps
 
@@ -112,7 +119,40 @@ def episode_rows(episode: Episode) -> EpisodeRows:
     )
 
 
-def timeline(episode: Episode, rows: EpisodeRows, pathway: Pathway) -> list[TimelineEntry]:
+@dataclass
+class TreatmentRows:
+    """The episode's treatment records, as the episode page reads them anyway."""
+
+    sessions: list[SessionRow]
+    adverse_events: list[NamedEvent]
+    care_plan: CarePlan | None
+    programmes: list[ExerciseProgramme]
+    discharge: Discharge | None
+
+
+def treatment_rows(
+    episode: Episode,
+    pathway: Pathway,
+    *,
+    sessions: list[SessionRow],
+    care_plan: CarePlan | None,
+    discharge: Discharge | None,
+) -> TreatmentRows:
+    """The rows the page has not read already: adverse events and every programme given
+    (two queries)."""
+    found = AdverseEvent.objects.filter(session__episode=episode).select_related("session")
+    return TreatmentRows(
+        sessions=sessions,
+        adverse_events=named_events(pathway, found),
+        care_plan=care_plan,
+        programmes=list(episode.exercise_programmes.select_related("created_by")),
+        discharge=discharge,
+    )
+
+
+def timeline(
+    episode: Episode, rows: EpisodeRows, pathway: Pathway, treatment: TreatmentRows
+) -> list[TimelineEntry]:
     """Everything that happened in the episode, newest first."""
     entries = [
         *_enquiry_entries(rows),
@@ -121,6 +161,8 @@ def timeline(episode: Episode, rows: EpisodeRows, pathway: Pathway) -> list[Time
         *_alert_entries(episode, rows),
         *_assessment_entries(episode, rows, pathway),
         *_consent_entries(episode, rows),
+        *_session_entries(treatment),
+        *_care_entries(episode, treatment),
     ]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
@@ -254,6 +296,78 @@ def _consent_entries(episode: Episode, rows: EpisodeRows) -> Iterable[TimelineEn
             )
 
 
+def _session_entries(treatment: TreatmentRows) -> Iterable[TimelineEntry]:
+    for row in treatment.sessions:
+        session = row.session
+        url = reverse("treatment:session", args=[session.pk])
+        # Only the physiotherapist recording a session may sign it (check_editable).
+        who = _("By %(who)s") % {"who": _name(session.physiotherapist)}
+        yield TimelineEntry(
+            session.started_at,
+            "session",
+            _("Session %(number)d started") % {"number": session.number},
+            who,
+            url,
+        )
+        if session.signed_at is not None:
+            yield TimelineEntry(
+                session.signed_at,
+                "session",
+                _("Session %(number)d signed") % {"number": session.number},
+                " · ".join([who, ", ".join(row.muscles) or _("no needling")]),
+                url,
+            )
+    for named in treatment.adverse_events:
+        event = named.event
+        yield TimelineEntry(
+            event.noticed_at,
+            "adverse-event",
+            _("Adverse event: %(kind)s") % {"kind": named.kind},
+            " · ".join(
+                [
+                    _("Session %(number)d") % {"number": event.session.number},
+                    named.severity,
+                    event.get_status_display(),
+                ]
+            ),
+            reverse("treatment:adverse_event", args=[event.pk]),
+        )
+
+
+def _care_entries(episode: Episode, treatment: TreatmentRows) -> Iterable[TimelineEntry]:
+    plan = treatment.care_plan
+    if plan is not None:
+        yield TimelineEntry(
+            plan.created_at,
+            "care-plan",
+            _("Care plan made"),
+            _("By %(who)s · %(sessions)d sessions planned, review at session %(review)d")
+            % {
+                "who": _name(plan.created_by),
+                "sessions": plan.planned_sessions,
+                "review": plan.review_at_session,
+            },
+            reverse("treatment:care_plan", args=[episode.pk]),
+        )
+    for programme in treatment.programmes:
+        yield TimelineEntry(
+            programme.created_at,
+            "programme",
+            _("Home exercises given"),
+            _("By %(who)s") % {"who": _name(programme.created_by)},
+            reverse("treatment:exercises", args=[episode.pk]),
+        )
+    discharge = treatment.discharge
+    if discharge is not None:
+        yield TimelineEntry(
+            discharge.discharged_at,
+            "discharge",
+            _("Discharged: %(reason)s") % {"reason": discharge.get_reason_display()},
+            _("By %(who)s") % {"who": _name(discharge.discharged_by)},
+            reverse("treatment:discharge", args=[episode.pk]),
+        )
+
+
 # -- Measures --------------------------------------------------------------------------------
 
 
@@ -297,6 +411,12 @@ class EpisodePage:
     measures: dict[str, dict[str, LatestMeasure]]
     steps: list[NextStep]
     consent: Consent | None
+    sessions: list[SessionRow]
+    next_session: StartCheck
+    care_plan: CarePlanSummary | None
+    exercises: ProgrammeSummary | None
+    outcomes: Outcomes
+    discharge: Discharge | None
 
 
 def episode_page(episode: Episode) -> EpisodePage:
@@ -311,6 +431,7 @@ def episode_page(episode: Episode) -> EpisodePage:
         if link.kind == LinkKind.SCREENING and link.is_usable(now)
     ]
     consent = next((c for c in rows.consents if c.is_active), None)
+    sessions = session_rows(episode, pathway)
     state = EpisodeState(
         is_open=episode.is_open,
         outcome=current.outcome if current else "",
@@ -318,16 +439,34 @@ def episode_page(episode: Episode) -> EpisodePage:
         link_expires_at=max(link_out, default=None),
         has_assessment=bool(rows.assessments),
         has_consent=consent is not None,
+        has_session=bool(sessions),
+    )
+    care_plan = care_plan_summary(episode, pathway)
+    discharge = Discharge.objects.filter(episode=episode).select_related("discharged_by").first()
+    treatment = treatment_rows(
+        episode,
+        pathway,
+        sessions=sessions,
+        care_plan=care_plan.plan if care_plan else None,
+        discharge=discharge,
     )
     birth = episode.patient.date_of_birth
     return EpisodePage(
         episode=episode,
         age=age_on(birth, timezone.localdate()) if birth else None,
-        timeline=timeline(episode, rows, pathway),
+        timeline=timeline(episode, rows, pathway, treatment),
         current_screening=current,
         open_alerts=[a for a in rows.alerts if a.is_open],
         pathway=pathway,
         measures=latest_measures(episode),
         steps=next_steps(episode.pk, state),
         consent=consent,
+        sessions=sessions,
+        next_session=start_check(
+            episode, [row.session for row in sessions], bool(rows.assessments)
+        ),
+        care_plan=care_plan,
+        exercises=programme_summary(episode, pathway),
+        outcomes=episode_outcomes(episode),
+        discharge=discharge,
     )

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from fascia.accounts.models import User
-from fascia.clinics.models import Clinic, Membership, Role
+from fascia.clinics.credentials import (
+    CredentialWarning,
+    credential_warnings,
+    credentials_to_check,
+)
+from fascia.clinics.models import Clinic, Credential, Membership, Role
 from fascia.clinics.permissions import Capability, clinic_ids_for
 from fascia.enquiries.models import Enquiry, Status
 from fascia.enquiries.queries import overdue_filter, with_queue_facts
@@ -27,6 +32,7 @@ from fascia.records.models import (
     PatientLink,
 )
 from fascia.records.queries import open_alerts_for
+from fascia.treatment.outcomes import Outcomes, outcomes_for
 
 from .steps import NextStep, Step, next_steps, state_of, with_state
 
@@ -60,6 +66,14 @@ class Waiting:
     step: NextStep
 
 
+@dataclass(frozen=True)
+class ForReview:
+    """An open episode the engine flags for review (`fascia.pathways.progress`)."""
+
+    episode: Episode
+    outcomes: Outcomes
+
+
 @dataclass
 class StartPage:
     desk: bool
@@ -73,8 +87,14 @@ class StartPage:
     alerts: list[StartAlert] = field(default_factory=list)
     episodes: list[tuple[str, list[Episode]]] = field(default_factory=list)
     waiting: list[tuple[str, list[Waiting]]] = field(default_factory=list)
+    for_review: list[ForReview] = field(default_factory=list)
+    """Open episodes whose outcomes the engine flags for review, with its reasons."""
     totals: ClinicCounts | None = None
     per_clinic: list[ClinicCounts] = field(default_factory=list)
+    credentials: list[CredentialWarning] = field(default_factory=list)
+    """The person's own credentials that end soon or have ended, and their staff's."""
+    to_check: list[Credential] = field(default_factory=list)
+    """Their staff's credentials waiting for a manager to check them against the evidence."""
 
 
 def _clinics_by_role(user: User) -> dict[str, set[int]]:
@@ -100,7 +120,9 @@ def start_page(user: User) -> StartPage:
     The front desk (and a manager) sees new and overdue enquiries, screening links not yet
     returned and open alerts by name and kind; a physiotherapist their open alerts with what
     they say, their episodes by status and what waits for them; a manager the same for all
-    the episodes of their clinics, with counts per clinic.
+    the episodes of their clinics, with counts per clinic. Credentials ending within the
+    warning days (or ended) are shown to their holder and to the managers of their clinics;
+    those waiting to be checked against their evidence, to the managers.
     """
     roles = _clinics_by_role(user)
     desk = (roles[Role.FRONT_DESK] | roles[Role.CLINIC_MANAGER]) & clinic_ids_for(
@@ -123,6 +145,10 @@ def start_page(user: User) -> StartPage:
     _alerts(page, counts, user, clinical_ids)
     if own or managed:
         _episodes(page, counts, user, own, managed)
+    staff_of = roles[Role.CLINIC_MANAGER] & clinic_ids_for(user, Capability.STAFF)
+    today = timezone.localdate()
+    page.credentials = credential_warnings(holder=user, clinic_ids=staff_of, today=today)
+    page.to_check = credentials_to_check(by=user, clinic_ids=staff_of, today=today)
     totals = ClinicCounts(clinic=None)
     for line in counts.values():
         for number in fields(ClinicCounts)[1:]:
@@ -203,4 +229,10 @@ def _episodes(
     ]
     page.waiting = [
         (str(WAITING_TITLES[step]), waiting[step]) for step in WAITING_TITLES if waiting[step]
+    ]
+    outcomes = outcomes_for(episodes)
+    page.for_review = [
+        ForReview(episode, outcomes[episode.pk])
+        for episode in episodes
+        if outcomes[episode.pk].flagged
     ]

@@ -3,9 +3,10 @@ and on each person's start page.
 
 An episode's state is a handful of facts (`EpisodeState`): its status, the outcome of its
 current screening and whether a physiotherapist judged it, whether a screening link is out
-with the patient, whether it has an assessment and a consent in force. The start page reads
-them for many episodes in one query (`with_state`); the episode page reads them from the
-rows it has already fetched for its timeline.
+with the patient, whether it has an assessment and a consent in force, and whether a
+treatment session was started. The start page reads them for many episodes in one query
+(`with_state`); the episode page reads them from the rows it has already fetched for its
+timeline.
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from fascia.records.models import (
     Screening,
 )
 from fascia.records.screening import NEEDS_JUDGEMENT
+from fascia.treatment.models import TreatmentSession
 
 
 class Step(StrEnum):
@@ -37,6 +39,7 @@ class Step(StrEnum):
     EMERGENCY = "emergency"
     RECORD_ASSESSMENT = "record_assessment"
     RECORD_CONSENT = "record_consent"
+    START_SESSION = "start_session"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class EpisodeState:
     """When the screening link out with the patient stops working; None if none is out."""
     has_assessment: bool
     has_consent: bool
+    has_session: bool = False
+    """Whether a treatment session has been started in the episode."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,8 @@ class NextStep:
 
 def next_steps(episode_id: int, state: EpisodeState) -> list[NextStep]:
     """The steps still to do, first to last: screening, then the judgement it needs, then the
-    assessment and the consent. A closed episode has none."""
+    assessment and the consent, then the first treatment session. A closed episode has
+    none."""
     if not state.is_open:
         return []
     if not state.outcome:
@@ -101,6 +107,16 @@ def next_steps(episode_id: int, state: EpisodeState) -> list[NextStep]:
                 Step.RECORD_CONSENT,
                 _("Record consent to dry needling"),
                 url=reverse("records:consent", args=[episode_id]),
+            )
+        )
+    if not steps and not state.has_session:
+        steps.append(
+            NextStep(
+                Step.START_SESSION,
+                _("Start session 1"),
+                _("The safety checks come first, at the couch."),
+                reverse("treatment:session_new", args=[episode_id]),
+                post=True,
             )
         )
     return steps
@@ -152,6 +168,7 @@ def with_state(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
         has_consent=Exists(
             Consent.objects.filter(episode=OuterRef("pk"), withdrawn_at__isnull=True)
         ),
+        has_session=Exists(TreatmentSession.objects.filter(episode=OuterRef("pk"))),
     )
 
 
@@ -164,4 +181,5 @@ def state_of(episode: Episode) -> EpisodeState:
         link_expires_at=episode.link_expires_at,
         has_assessment=episode.has_assessment,
         has_consent=episode.has_consent,
+        has_session=episode.has_session,
     )

@@ -136,6 +136,54 @@ def desktop_page(browsing):
     return browsing.new_page(DESKTOP)
 
 
+def totp_code(user) -> str:
+    """The code the person's authenticator app shows now, computed from their device's
+    secret; the next step's when this step's was already used (a code works once)."""
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    for drift in range(device.drift, device.drift + device.tolerance + 1):
+        totp = TOTP(unhexlify(device.key), device.step, device.t0, device.digits, drift)
+        if totp.t() > device.last_t:
+            return f"{totp.token():0{device.digits}d}"
+    raise AssertionError("Every code the app could show now has been used.")
+
+
+def _sign_in(page, username: str, password: str | None = None, *, login_url="/app/login/"):
+    from django.db.models import Q
+
+    from fascia.accounts.models import User
+    from fascia.tests.personas import PERSONA_PASSWORD, second_factor
+
+    user = User.objects.get(Q(username__iexact=username) | Q(email__iexact=username))
+    second_factor(user)
+    if login_url is not None:
+        page.goto(login_url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password or PERSONA_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(user))
+    page.get_by_role("button", name="Continue").click()
+
+
+@pytest.fixture
+def app_code():
+    """`app_code(user)`: the code the user's authenticator app shows now."""
+    return totp_code
+
+
+@pytest.fixture
+def sign_in():
+    """`sign_in(page, username, password=PERSONA_PASSWORD, login_url="/app/login/")`: as a
+    person does, the password, then the code from their authenticator app (an app is set up
+    for them first if they have none). `login_url=None` when the page is already at a sign-in
+    form; "/cms/login/" for the CMS's own."""
+    return _sign_in
+
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 

@@ -20,14 +20,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def editor_page(browsing):
+def editor_page(browsing, sign_in):
     get_user_model().objects.create_superuser("neha", password="a-long-editor-password")
     page = browsing.new_page()
     page.context.add_init_script(RECORD_VIOLATIONS)
-    page.goto("/cms/login/")
-    page.get_by_label("Username").fill("neha")
-    page.get_by_label("Password").fill("a-long-editor-password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "neha", "a-long-editor-password", login_url="/cms/login/")
     expect(page).to_have_url(re.compile(r"/cms/$"))
     return page
 

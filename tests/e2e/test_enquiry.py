@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from fascia.enquiries.models import Enquiry
 from fascia.enquiries.tests.factories import EnquiryFactory
-from fascia.tests.personas import PERSONA_PASSWORD
 
 TREATMENT_URL = "/treatments/dry-needling-for-piriformis-syndrome/"
 
@@ -28,7 +27,7 @@ def fill_enquiry(page, phone: str) -> None:
 
 
 def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
-    mobile_page, desktop_page, priya, assert_accessible, quick_forms
+    mobile_page, desktop_page, priya, assert_accessible, quick_forms, sign_in
 ):
     page = mobile_page
     page.goto(TREATMENT_URL)
@@ -63,9 +62,7 @@ def test_a_patient_enquires_and_the_front_desk_marks_it_contacted(
     staff.goto("/app/enquiries/")
     expect(staff).to_have_url(re.compile(r"/app/login/\?next="))
     assert_accessible(staff, "the staff sign-in page")
-    staff.get_by_label("Username").fill("priya@fascia.example")
-    staff.get_by_label("Password").fill(PERSONA_PASSWORD)
-    staff.get_by_role("button", name="Sign in").click()
+    sign_in(staff, "priya@fascia.example", login_url=None)
 
     expect(staff.get_by_role("heading", level=1)).to_have_text("Enquiries")
     staff.get_by_text("Filter and sort").click()
@@ -107,13 +104,13 @@ def test_the_form_works_without_javascript(browsing, quick_forms):
     assert Enquiry.objects.get().phone.as_e164 == "+919876543210"
 
 
-def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, priya, assert_accessible):
+def test_the_front_desk_erases_an_enquiry_on_request(
+    desktop_page, priya, assert_accessible, sign_in
+):
     enquiry = EnquiryFactory(name="Ravi Kumar")
     page = desktop_page
     page.goto(f"/app/enquiries/{enquiry.reference}/")
-    page.get_by_label("Username").fill("priya")
-    page.get_by_label("Password").fill(PERSONA_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "priya", login_url=None)
 
     page.get_by_role("link", name="Erase their details…").click()
     assert_accessible(page, "the erase confirmation")
@@ -125,13 +122,10 @@ def test_the_front_desk_erases_an_enquiry_on_request(desktop_page, priya, assert
     assert enquiry.is_erased
 
 
-def test_the_staff_pages_fit_a_360_px_phone(mobile_page, priya, assert_accessible):
+def test_the_staff_pages_fit_a_360_px_phone(mobile_page, priya, assert_accessible, sign_in):
     enquiry = EnquiryFactory(name="Ravi Kumar")
     page = mobile_page
-    page.goto("/app/login/")
-    page.get_by_label("Username").fill("priya")
-    page.get_by_label("Password").fill(PERSONA_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "priya")
     for url in (
         "/app/enquiries/",
         f"/app/enquiries/{enquiry.reference}/",

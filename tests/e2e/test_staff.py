@@ -5,23 +5,14 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
-from fascia.tests.personas import PERSONA_PASSWORD
-
 NEW_PASSWORD = "kavya-was-called-back-at-six"
 
 
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/app/login/")
-    page.get_by_label("Username or email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_an_administrator_invites_a_front_desk_colleague(
-    mobile_page, desktop_page, asha, assert_accessible
+    mobile_page, desktop_page, asha, assert_accessible, sign_in
 ):
     page = mobile_page
-    sign_in(page, "ASHA@fascia.example", PERSONA_PASSWORD)
+    sign_in(page, "ASHA@fascia.example")
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff")
     assert_accessible(page, "the staff list")
 
@@ -55,10 +46,10 @@ def test_an_administrator_invites_a_front_desk_colleague(
 
 
 def test_the_clinic_pages_work_on_a_phone_for_an_administrator_and_a_manager(
-    mobile_page, asha, farah, bangalore, assert_accessible
+    mobile_page, asha, farah, bangalore, assert_accessible, sign_in
 ):
     page = mobile_page
-    sign_in(page, "asha", PERSONA_PASSWORD)
+    sign_in(page, "asha")
     page.goto(f"/app/clinics/{bangalore.pk}/")
     page.locator("#id_phone").fill("98450 1234x")
     page.get_by_role("button", name="Save the changes").click()
@@ -72,7 +63,7 @@ def test_the_clinic_pages_work_on_a_phone_for_an_administrator_and_a_manager(
         assert_accessible(page, f"{url} for an administrator")
 
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, "farah", PERSONA_PASSWORD)
+    sign_in(page, "farah")
     page.goto(f"/app/clinics/{bangalore.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(bangalore.name)
     assert_accessible(page, "a clinic for its manager")

@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from fascia.enquiries.tests.factories import EnquiryFactory
 from fascia.records.models import Assessment, Consent, Episode, EpisodeStatus, Measurement
-from fascia.tests.personas import PERSONA_PASSWORD
 
 # Kavya's answers to the screening questions: no red flags, nothing against needling.
 KAVYA = {
@@ -51,13 +50,6 @@ KAVYA = {
 LEFS_ITEMS = [3, 2, 3, 4, 3, 1, 2, 3, 1, 2, 4, 3, 3, 3, 1, 3, 3, 3, 2, 3]
 
 
-def sign_in(page, username: str) -> None:
-    page.goto("/app/login/")
-    page.get_by_label("Username or email address").fill(username)
-    page.get_by_label("Password").fill(PERSONA_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def answer_shown_questions(page, answers: dict) -> None:
     """Answer every question of the step that is on screen, as a patient would tap it."""
     for name, value in answers.items():
@@ -80,7 +72,7 @@ def assert_fits_a_phone(page, what: str) -> None:
 
 
 def test_from_an_enquiry_to_a_screened_assessed_patient_who_has_consented(
-    desktop_page, mobile_page, browsing, assert_accessible, bangalore, priya, arjun
+    desktop_page, mobile_page, browsing, assert_accessible, bangalore, priya, arjun, sign_in
 ):
     enquiry = EnquiryFactory(
         name="Kavya Rao", phone="+919845012345", email="kavya@example.in", clinic=bangalore

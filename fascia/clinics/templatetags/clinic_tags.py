@@ -2,7 +2,7 @@
 
 from django import template
 
-from fascia.clinics.permissions import Capability, can_see_clinic_records, clinic_ids_for
+from fascia.clinics.permissions import Capability, can, can_see_clinic_records, clinic_ids_for
 
 register = template.Library()
 
@@ -12,6 +12,13 @@ def can_anywhere(user, capability: str) -> bool:
     """Whether `user` has `capability` ("staff", "enquiries", ...) in at least one clinic:
     `{% can_anywhere user "staff" as show_staff %}`."""
     return bool(clinic_ids_for(user, Capability(capability)))
+
+
+@register.simple_tag
+def can_in(user, capability: str, clinic_id: int) -> bool:
+    """Whether `user` has `capability` in the clinic `clinic_id`:
+    `{% can_in user "audit" patient.clinic_id as show_trail %}`."""
+    return can(user, Capability(capability), clinic_id)
 
 
 @register.simple_tag

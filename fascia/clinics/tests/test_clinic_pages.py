@@ -132,8 +132,8 @@ class TestClinicList:
     @pytest.mark.parametrize(
         ("persona", "links"),
         [
-            ("asha", ["Staff", "Clinics"]),
-            ("farah", ["Start", "Patients", "Enquiries", "Staff", "Clinics"]),
+            ("asha", ["Staff", "Clinics", "Audit trail"]),
+            ("farah", ["Start", "Patients", "Enquiries", "Staff", "Clinics", "Audit trail"]),
         ],
     )
     def test_administrators_and_managers_find_it_in_the_navigation(

@@ -126,7 +126,11 @@ class TestStaffList:
 class TestNavigation:
     def test_an_administrator_sees_staff_and_clinics_and_not_enquiries(self, client, asha):
         soup = soup_of(signed_in(client, asha).get(LIST_URL))
-        assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == ["Staff", "Clinics"]
+        assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == [
+            "Staff",
+            "Clinics",
+            "Audit trail",
+        ]
         assert soup.select_one(".app-brand")["href"] == "/app/"
 
     def test_a_manager_sees_enquiries_staff_and_clinics(self, client, farah):
@@ -137,6 +141,7 @@ class TestNavigation:
             "Enquiries",
             "Staff",
             "Clinics",
+            "Audit trail",
         ]
 
     def test_the_front_desk_sees_enquiries_and_not_staff(self, client, priya):

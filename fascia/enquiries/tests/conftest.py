@@ -5,15 +5,15 @@ The site (`site`, `committed_site`) comes from the root conftest.py: loaded once
 
 import pytest
 
+from fascia.tests.personas import signed_in
+
 
 @pytest.fixture
 def staff_client(client, farah):
     """The inbox as the manager of both clinics sees it: every enquiry."""
-    client.force_login(farah)
-    return client
+    return signed_in(client, farah)
 
 
 @pytest.fixture
 def outsider_client(client, neha):
-    client.force_login(neha)
-    return client
+    return signed_in(client, neha)

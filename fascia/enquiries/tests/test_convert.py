@@ -123,6 +123,7 @@ class TestConverting:
         assert [(e.action, e.clinic_id, e.patient_id) for e in written.order_by("pk")] == [
             (record_events.PATIENT_CREATED, bangalore.pk, patient.pk),
             (record_events.EPISODE_OPENED, bangalore.pk, patient.pk),
+            (record_events.CONTACT_CONSENT_GIVEN, bangalore.pk, patient.pk),
             (enquiry_events.STATUS_CHANGED, bangalore.pk, None),
             (enquiry_events.CONVERTED, bangalore.pk, patient.pk),
         ]

@@ -131,7 +131,7 @@ SAID_BY: dict[str, Callable[[], Message]] = {
     "score.out-of-range": lambda: scored(lambda: score(NPRS, 11)),
     "score.impossible-whole-number": lambda: scored(lambda: change(NPRS, 7.5, 4)),
     "score.impossible-mean": lambda: scored(lambda: change(PSFS, Decimal("5.30"), 5)),
-    "progress.bad-session-number": lambda: scored(lambda: progress(PIRIFORMIS, {0: {"nprs": 5}})),
+    "progress.bad-session-number": lambda: scored(lambda: progress(PIRIFORMIS, {-1: {"nprs": 5}})),
     "progress.unknown-measure": lambda: scored(lambda: progress(PIRIFORMIS, {1: {"odi": 20}})),
     "progress.review-missing-measurements": lambda: flagged({1: {"nprs": 6}, 4: {"psfs": 4}}),
     "progress.review-no-meaningful-improvement": lambda: flagged(

@@ -287,6 +287,13 @@ class NewPatientForm(PatientForm, EpisodeForm):
     """
 
     seen_duplicates = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    contact_consent = forms.BooleanField(
+        label=_(
+            "The patient has read or been told the privacy notice for patients and agrees to "
+            "be contacted by the clinic (links, reminders, follow-up questions)"
+        ),
+        required=False,
+    )
 
     def clean_seen_duplicates(self) -> frozenset[int]:
         return _ids(self.cleaned_data["seen_duplicates"])

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from fascia.accounts.models import AuditEvent
 from fascia.records import events
+from fascia.records.data_rights import contact_consent_give
 from fascia.records.models import (
     Assessment,
     Episode,
@@ -319,6 +320,7 @@ class TestPatientPage:
         self, client, priya, kavya_episode
     ):
         signed_in(client, priya)
+        contact_consent_give(kavya_episode.patient, notice_version="patients/1", by=priya, ip=None)
         page = soup_of(client.get(patient_url(kavya_episode.patient)))
         hrefs = [a["href"] for a in page.select(".contact-links a")]
         assert hrefs == ["tel:+919845012345", "https://wa.me/919845012345"]
@@ -429,6 +431,7 @@ class TestChangingDetails:
             date_of_birth="1991-04-23",
             city="Whitefield, Bangalore",
             mobile="+91 98450 99999",
+            reason="Kavya moved and has a new number.",
         )
         response = client.post(patient_url(patient) + "edit/", data)
         assert response.status_code == 302

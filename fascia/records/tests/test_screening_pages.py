@@ -12,6 +12,7 @@ from django.utils import timezone
 from fascia.accounts.models import AuditEvent
 from fascia.pathways import REGISTRY, answers_to_form, visible_questions
 from fascia.records import events
+from fascia.records.data_rights import contact_consent_give
 from fascia.records.forms.screening import seal_token
 from fascia.records.models import (
     Alert,
@@ -51,8 +52,9 @@ CLINICIAN_CLEAR = {
 
 @pytest.fixture
 def kavya(bangalore, arjun, priya) -> Episode:
-    """Kavya's episode, with her email address on record."""
+    """Kavya's episode, with her email address on record and her consent to be contacted."""
     patient = make_patient(bangalore, by=priya, email="kavya@example.com")
+    contact_consent_give(patient, notice_version="patients/1", by=priya, ip=None)
     return make_episode(bangalore, by=priya, physiotherapist=arjun, patient=patient)
 
 

@@ -17,7 +17,7 @@ from fascia.clinics.permissions import Capability, staff_required
 from fascia.pathways import REGISTRY, Pathway, score_range
 from fascia.pathways.examination import LEFS, NPRS, PSFS, SITTING_TOLERANCE
 
-from .. import body_chart, events
+from .. import body_chart, data_rights, events
 from ..actions import ActionError
 from ..assessment import assessment_record
 from ..forms.assessment import (
@@ -171,6 +171,7 @@ def assessment_detail(request, episode_id, assessment_id):
         "episode": episode,
         "patient": episode.patient,
         "assessment": assessment,
+        "amendments": data_rights.amendments_for(assessment),
         **_reading(pathway, assessment),
     }
     return render(request, "records/assessment/detail.html", context)

@@ -1,6 +1,9 @@
 """The patient pages under /app/patients/: search, register, a patient's page, changing their
 details and opening another episode.
 
+Registering records the patient's consent to be contacted when they gave it; changing the
+details asks why, and keeps what each changed field was (`data_rights`, `actions`).
+
 Every page needs Capability.CONTACTS somewhere (`staff_required`); a patient is fetched with
 `queries.access_patient`, so one the user may not see is a 404. The patient page shows, for
 each episode, only whether its screening, assessment and consent were done; the episode
@@ -18,9 +21,10 @@ from fascia import phone_numbers
 from fascia.accounts.audit import request_ip
 from fascia.clinics.permissions import Capability, clinic_ids_for, staff_required
 
-from .. import queries
-from ..actions import ActionError, episode_open, patient_register, patient_update
-from ..forms.patients import EpisodeForm, NewPatientForm, PatientForm, PatientSearchForm
+from .. import data_rights, queries
+from ..actions import ActionError, episode_open, patient_update
+from ..forms.data_rights import PatientCorrectionForm
+from ..forms.patients import EpisodeForm, NewPatientForm, PatientSearchForm
 
 patients_view = staff_required(Capability.CONTACTS)
 
@@ -43,9 +47,10 @@ def patient_new(request):
         duplicates = queries.possible_duplicates(request.user, **form.identity())
         if form.confirms(duplicates):
             try:
-                episode = patient_register(
+                episode = data_rights.patient_register_with_consent(
                     form.patient_details(),
                     physiotherapist=form.cleaned_data["physiotherapist"],
+                    contact_consent=form.cleaned_data["contact_consent"],
                     by=request.user,
                     ip=request_ip(request),
                 )
@@ -54,7 +59,11 @@ def patient_new(request):
             else:
                 messages.success(request, _("%(name)s is registered.") % {"name": episode.patient})
                 return redirect("records:patient", patient_id=episode.patient_id)
-    context = {"form": form, "duplicates": duplicates}
+    context = {
+        "form": form,
+        "duplicates": duplicates,
+        "notice_version": data_rights.patient_notice_version(),
+    }
     return render(request, "records/patients/new.html", context)
 
 
@@ -62,9 +71,14 @@ def patient_new(request):
 @patients_view
 def patient_detail(request, patient_id):
     patient = queries.view_patient(request.user, patient_id, ip=request_ip(request))
+    contact_consent = data_rights.active_contact_consent(patient)
     context = {
         "patient": patient,
-        "whatsapp_href": phone_numbers.whatsapp_url(patient.mobile) if patient.mobile else "",
+        "contact_consent": contact_consent,
+        "corrections": data_rights.amendments_for(patient),
+        "whatsapp_href": phone_numbers.whatsapp_url(patient.mobile)
+        if patient.mobile and contact_consent
+        else "",
         "episodes": queries.patient_episodes(request.user, patient),
         "clinical_clinics": clinic_ids_for(request.user, Capability.CLINICAL),
     }
@@ -78,11 +92,18 @@ def patient_edit(request, patient_id):
         patient = queries.view_patient(request.user, patient_id, ip=request_ip(request))
     else:
         patient = queries.access_patient(request.user, patient_id)
-    form = PatientForm(request.POST or None, initial=PatientForm.initial_from(patient))
+    form = PatientCorrectionForm(
+        request.POST or None, initial=PatientCorrectionForm.initial_from(patient), patient=patient
+    )
     if request.method == "POST" and form.is_valid():
         try:
             changed = patient_update(
-                patient, changes=form.changes(), by=request.user, ip=request_ip(request)
+                patient,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                requested_by_patient=form.cleaned_data["requested_by_patient"],
+                by=request.user,
+                ip=request_ip(request),
             )
         except ActionError as error:
             form.add_error(None, str(error))

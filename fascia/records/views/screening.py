@@ -36,7 +36,7 @@ from fascia.pathways import (
     visible_questions,
 )
 
-from .. import events
+from .. import data_rights, events
 from ..actions import ActionError
 from ..forms.questions import AnswerRow, QuestionsForm, answer_rows
 from ..forms.screening import (
@@ -95,9 +95,10 @@ def _link_url(request: HttpRequest, token: str) -> str:
 
 
 def _whatsapp_href(link: PatientLink, url: str) -> str:
-    """A wa.me link to the patient's mobile with the message filled in; "" without a mobile."""
+    """A wa.me link to the patient's mobile with the message filled in; "" without a mobile
+    or without the patient's consent to be contacted."""
     mobile = link.episode.patient.mobile
-    if not mobile:
+    if not mobile or not data_rights.may_contact(link.episode.patient):
         return ""
     text = render_to_string("records/screening/whatsapp.txt", _message_context(link, url))
     return phone_numbers.whatsapp_url(mobile, text.strip())
@@ -122,6 +123,7 @@ def _link_page(request: HttpRequest, link: PatientLink, token: str) -> HttpRespo
         "link": link,
         "url": url,
         "whatsapp_href": _whatsapp_href(link, url),
+        "may_contact": data_rights.may_contact(link.episode.patient),
         "email_form": LinkEmailForm(initial={"sealed": seal_token(link, token)}, link=link),
     }
     return render(request, "records/screening/link_created.html", context)
@@ -344,6 +346,7 @@ def _screening_page(
         "episode": episode,
         "patient": episode.patient,
         "summary": decision_summary(current) if current else None,
+        "amendments": data_rights.amendments_for(current) if current else [],
         "judgement_form": judgement_form
         or JudgementForm(initial={"screening": current.pk if current else None}),
         "alerts": alerts,

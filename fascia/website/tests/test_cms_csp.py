@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from wagtail.models import Page
 
+from fascia.tests.personas import signed_in
 from fascia.website.cms_csp import rewrite_inline_calls
 
 EXECUTABLE_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\b(?:src|type)=)[^>]*>", re.IGNORECASE)
@@ -41,8 +42,7 @@ class TestEditorPages:
     @pytest.fixture
     def editor(self, client, site):
         user = get_user_model().objects.create_superuser("neha", password="x")
-        client.force_login(user)
-        return client
+        return signed_in(client, user)
 
     def test_no_page_editor_needs_an_inline_script(self, editor):
         pages = Page.objects.filter(depth__gt=1).specific()

@@ -27,6 +27,7 @@ from fascia.records.tests.answers import CLEAR
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
+from fascia.treatment.sessions import session_start
 
 # Everything a patient answers, with nothing to worry about (the clinician adds the rest).
 PATIENT_ANSWERS = CLEAR
@@ -301,11 +302,14 @@ class TestWhatToDoNext:
             f"/app/episodes/{kavya_episode.pk}/consent/",
         ]
 
-    def test_screened_assessed_and_consented_it_is_ready_for_treatment(
+    def test_screened_assessed_and_consented_the_next_step_is_the_first_session(
         self, client, arjun, priya, kavya_episode
     ):
         fill(kavya_episode, times=1, arjun=arjun, priya=priya)
         response = signed_in(client, arjun).get(page_url(kavya_episode))
+        assert next_steps(response) == ["Start session 1"]
+        session_start(episode=kavya_episode, by=arjun, ip=None)
+        response = client.get(page_url(kavya_episode))
         assert next_steps(response) == []
         assert "ready for dry-needling sessions" in text_of(response)
 

@@ -82,6 +82,7 @@ class TestWhoGetsWhichStartPage:
         assert [a.get_text(strip=True) for a in staff_page.select(".app-nav a")] == [
             "Staff",
             "Clinics",
+            "Audit trail",
         ]
 
 

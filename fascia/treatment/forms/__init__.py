@@ -1,0 +1,1 @@
+"""Forms of the treatment pages: validation only; the rules are in the modules they serve."""
