@@ -16,6 +16,7 @@ from fascia.records.queries import view_patient
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import make_staff, signed_in
+from fascia.tests.queries import queries_for
 from fascia.treatment.sessions import session_start
 
 AUDIT = "/app/audit/"
@@ -52,19 +53,6 @@ def actions_listed(response) -> list[str]:
 
 def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
-
-
-def queries_for(client, url: str) -> int:
-    count = 0
-
-    def counted(execute, sql, params, many, context):
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counted):
-        assert client.get(url).status_code == 200
-    return count
 
 
 def patient_viewed(patient, *, by, times: int) -> None:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -18,6 +17,7 @@ from fascia.records.data_rights import contact_consent_give
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
+from fascia.tests.queries import queries_for
 from fascia.treatment import events
 from fascia.treatment.exercises import local_only
 from fascia.treatment.models import ExerciseDone, ExerciseProgramme, ProgrammeExercise
@@ -69,20 +69,6 @@ def make_link(client, programme) -> str:
 @pytest.fixture
 def page_path(arjuns_client, programme) -> str:
     return make_link(arjuns_client, programme)
-
-
-def queries_for(client, path: str) -> int:
-    """How many SQL queries one request for `path` takes."""
-    count = 0
-
-    def counted(execute, sql, params, many, context):
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counted):
-        client.get(path)
-    return count
 
 
 def exercise_row(programme, exercise_id: str) -> ProgrammeExercise:

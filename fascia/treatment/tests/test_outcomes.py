@@ -5,8 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fascia.accounts.models import AuditEvent
@@ -20,6 +18,7 @@ from fascia.records.screening import patient_link_create
 from fascia.records.tests.factories import make_episode
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
+from fascia.tests.queries import queries_for
 from fascia.treatment import events
 from fascia.treatment.models import (
     AdverseEvent,
@@ -438,12 +437,6 @@ def full_session(episode, number, *, by):
     )
     SessionAddendum.objects.create(session=session, text="Also", reason="Left out", written_by=by)
     return session
-
-
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context.captured_queries)
 
 
 @pytest.mark.django_db

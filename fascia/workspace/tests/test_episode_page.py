@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from fascia.accounts.models import AuditEvent
 from fascia.enquiries.actions import enquiry_log_call
@@ -27,6 +26,7 @@ from fascia.records.tests.answers import CLEAR
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
+from fascia.tests.queries import queries_for
 from fascia.treatment.sessions import session_start
 
 # Everything a patient answers, with nothing to worry about (the clinician adds the rest).
@@ -45,20 +45,6 @@ CLINICIAN_ANSWERS = {
 
 def page_url(episode) -> str:
     return f"/app/episodes/{episode.pk}/"
-
-
-def queries_for(client, url: str) -> int:
-    """How many SQL queries one request for `url` takes."""
-    count = 0
-
-    def counted(execute, sql, params, many, context):
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counted):
-        client.get(url)
-    return count
 
 
 def timeline_titles(response) -> list[str]:

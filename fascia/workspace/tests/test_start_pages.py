@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from fascia.enquiries.tests.factories import EnquiryFactory
@@ -12,6 +11,7 @@ from fascia.records.screening import patient_link_create, screening_record
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
+from fascia.tests.queries import queries_for
 
 START = "/app/"
 RED_FLAG = "Red flag: history of cancer."
@@ -21,19 +21,6 @@ def section(response, heading_id: str) -> str:
     """The text of the page's section labelled by `heading_id` ("" when there is none)."""
     found = soup_of(response).select_one(f'section[aria-labelledby="{heading_id}"]')
     return " ".join(found.get_text(" ").split()) if found else ""
-
-
-def queries_for(client, url: str) -> int:
-    count = 0
-
-    def counted(execute, sql, params, many, context):
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counted):
-        client.get(url)
-    return count
 
 
 def with_red_flag(episode, by) -> None:
