@@ -238,6 +238,7 @@ class App:
         self.workers = workers
         self.threads = threads
         self.extra_env = dict(env or {})
+        self.second_factor_keys: dict[str, str] = {}
         self.processes = processes
         self.keep = keep
         self.postgres_admin_url = postgres_admin_url
@@ -432,14 +433,20 @@ class App:
         self, username: str, password: str, *, superuser: bool = False, role: str = "clinic_manager"
     ) -> None:
         """A staff member with `role` in every clinic: by default their manager, who can use
-        all of /app/; a superuser can also use the CMS."""
+        all of /app/; a superuser can also use the CMS. Each has an authenticator app set up
+        (a confirmed TOTP device whose key `second_factor_keys` keeps), so `Browser.sign_in`
+        can give the second factor as a person would."""
         method = "create_superuser" if superuser else "create_user"
+        key = os.urandom(20).hex()
+        self.second_factor_keys[username] = key
         self.query(
             "import json; from fascia.accounts.models import User; "
             "from fascia.clinics.models import Clinic, Membership, Role; "
+            "from django_otp.plugins.otp_totp.models import TOTPDevice; "
             f"user = User.objects.{method}({username!r}, password={password!r}); "
             "Membership.objects.bulk_create(Membership(user=user, clinic=clinic, "
             f"role=Role({role!r})) for clinic in Clinic.objects.all()); "
+            f"TOTPDevice.objects.create(user=user, name='app', key={key!r}, confirmed=True); "
             "print(json.dumps(True))"
         )
 
@@ -539,7 +546,9 @@ class Browser:
     """
 
     def __init__(self, app: App) -> None:
+        self.app = app
         self.base_url = app.url
+        self.second_factor_page: Visit | None = None
         cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         self.opener = urllib.request.build_opener(cookies)
 
@@ -551,12 +560,21 @@ class Browser:
         return self._open(path, urllib.parse.urlencode(fields).encode())
 
     def sign_in(self, login_path: str, username: str, password: str) -> Visit:
-        """Sign in through a login form (Django's or Wagtail's), CSRF token and all."""
+        """Sign in through a login form (Django's or Wagtail's), CSRF token and all, then
+        give the code the person's authenticator app shows when the second-factor page asks
+        (`App.create_user` set the app up)."""
         form = self.get(login_path)
         fields = {**hidden_fields(form.text), "username": username, "password": password}
         visit = self.post(login_path, fields)
         if urllib.parse.urlsplit(visit.url).path == urllib.parse.urlsplit(login_path).path:
             raise RuntimeError(f"signing in as {username} at {login_path} failed")
+        if urllib.parse.urlsplit(visit.url).path == SECOND_FACTOR_PATH:
+            self.second_factor_page = visit
+            code = {"code": authenticator_code(self.app.second_factor_keys[username])}
+            path = urllib.parse.urlsplit(visit.url)
+            visit = self.post(f"{path.path}?{path.query}", {**hidden_fields(visit.text), **code})
+            if urllib.parse.urlsplit(visit.url).path == SECOND_FACTOR_PATH:
+                raise RuntimeError(f"the second factor of {username} was refused")
         return visit
 
     def _open(self, path: str, data: bytes | None) -> Visit:
@@ -568,6 +586,17 @@ class Browser:
         except urllib.error.HTTPError as error:
             with error:
                 return Visit(error.code, error.url, error.read())
+
+
+SECOND_FACTOR_PATH = "/app/two-factor/"
+
+
+def authenticator_code(key_hex: str) -> str:
+    """The 6-digit code an authenticator app shows now for a TOTP key (RFC 6238: 30-second
+    steps, HMAC-SHA1), as django-otp checks it."""
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(key_hex)):06d}"
 
 
 class _HiddenInputs(HTMLParser):

@@ -269,6 +269,8 @@ def read_staff(app: App, reference: str, pages: Pages) -> None:
     wrong = {**hidden_fields(login.text), "username": username, "password": "not the password"}
     pages.add("staff", "sign-in refused", browser.post("/app/login/", wrong))
     browser.sign_in("/app/login/", username, password)
+    if browser.second_factor_page is not None:
+        pages.add("staff", "second factor", browser.second_factor_page)
     enquiry_path = f"/app/enquiries/{reference}/"
     pages.add("staff", "inbox", browser.get("/app/enquiries/"))
     pages.add(
@@ -285,6 +287,8 @@ def read_staff(app: App, reference: str, pages: Pages) -> None:
     pages.add("staff", "a staff member", browser.get(first_link(staff.text, "/app/staff/")))
     clinics = pages.add("staff", "clinics", browser.get("/app/clinics/"))
     pages.add("staff", "a clinic", browser.get(first_link(clinics.text, "/app/clinics/")))
+    pages.add("staff", "audit trail", browser.get("/app/audit/"))
+    pages.add("staff", "audit chains checked", browser.get("/app/audit/verify/"))
 
 
 def read_workspace(app: App, reference: str, pages: Pages) -> None:
@@ -316,7 +320,18 @@ def read_workspace(app: App, reference: str, pages: Pages) -> None:
     assessment = f"{episode}assessment/{record['assessment']}/"
     pages.add("workspace", "an assessment", browser.get(assessment))
     pages.add("workspace", "consent", browser.get(f"{episode}consent/"))
-    pages.add("workspace", "episode", browser.get(episode))
+    shown = pages.add("workspace", "episode", browser.get(episode))
+    started = browser.post(f"{episode}sessions/new/", hidden_fields(shown.text))
+    pages.add("workspace", "a treatment session", started)
+    pages.add("workspace", "care plan", browser.get(f"{episode}care-plan/"))
+    pages.add("workspace", "home exercises", browser.get(f"{episode}exercises/"))
+    pages.add("workspace", "discharge", browser.get(f"{episode}discharge/"))
+    pages.add("workspace", "adverse events", browser.get("/app/adverse-events/"))
+    pages.add("workspace", "credentials", browser.get("/app/credentials/"))
+    pages.add("workspace", "account", browser.get("/app/account/"))
+    patient = f"/app/patients/{record['patient']}/"
+    pages.add("workspace", "a patient's data", browser.get(f"{patient}data/"))
+    pages.add("workspace", "a copy of a patient's data", browser.get(f"{patient}copy/"))
     read_patient_pages(app, record["token"], pages)
 
 
