@@ -93,6 +93,20 @@ def dry_needling_credential(user: User, day: dt.date) -> Credential | None:
     return max(valid, key=lambda c: c.valid_to or dt.date.max, default=None)
 
 
+def dry_needling_credential_waiting(user: User, day: dt.date) -> bool:
+    """Whether the user has a dry-needling credential valid on `day` that no manager has
+    checked yet: it does not count until one does (clinic-policy)."""
+    return any(
+        credential.valid_on(day)
+        for credential in Credential.objects.filter(
+            user=user,
+            kind=CredentialKind.DRY_NEEDLING,
+            revoked_at__isnull=True,
+            checked_by__isnull=True,
+        )
+    )
+
+
 # Who may see and change whose credentials.
 
 

@@ -300,7 +300,6 @@ def _session_entries(treatment: TreatmentRows) -> Iterable[TimelineEntry]:
     for row in treatment.sessions:
         session = row.session
         url = reverse("treatment:session", args=[session.pk])
-        # Only the physiotherapist recording a session may sign it (check_editable).
         who = _("By %(who)s") % {"who": _name(session.physiotherapist)}
         yield TimelineEntry(
             session.started_at,
@@ -314,7 +313,12 @@ def _session_entries(treatment: TreatmentRows) -> Iterable[TimelineEntry]:
                 session.signed_at,
                 "session",
                 _("Session %(number)d signed") % {"number": session.number},
-                " · ".join([who, ", ".join(row.muscles) or _("no needling")]),
+                " · ".join(
+                    [
+                        _("By %(who)s") % {"who": _name(session.signed_by)},
+                        ", ".join(row.muscles) or _("no needling"),
+                    ]
+                ),
                 url,
             )
     for named in treatment.adverse_events:

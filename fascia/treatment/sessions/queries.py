@@ -52,9 +52,9 @@ class SessionRow:
 def session_rows(episode: Episode, pathway: Pathway) -> list[SessionRow]:
     """The episode's sessions with who recorded them and the muscles needled (two queries)."""
     names = {m.id: m.name for m in pathway.session.muscles}
-    found = episode.treatment_sessions.select_related("physiotherapist").prefetch_related(
-        Prefetch("insertions", queryset=NeedleInsertion.objects.order_by("pk"))
-    )
+    found = episode.treatment_sessions.select_related(
+        "physiotherapist", "signed_by"
+    ).prefetch_related(Prefetch("insertions", queryset=NeedleInsertion.objects.order_by("pk")))
     return [
         SessionRow(session, [needled_label(row, names) for row in session.insertions.all()])
         for session in found

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fascia.clinics.credentials import dry_needling_credential
+from fascia.clinics.credentials import dry_needling_credential, dry_needling_credential_waiting
 from fascia.clinics.models import Credential
 from fascia.pathways import (
     NeedleCounts,
@@ -87,6 +87,8 @@ class Gate:
     missing: list[SessionStep] = field(default_factory=list)
     """Required steps before needling not yet confirmed."""
     counted_in: bool = False
+    credential_waiting: bool = False
+    """A credential valid on the day exists but no manager has checked it yet."""
 
     @property
     def is_open(self) -> bool:
@@ -101,7 +103,15 @@ class Gate:
                     "or it was withdrawn): no needling."
                 )
             )
-        if self.credential is None:
+        if self.credential is None and self.credential_waiting:
+            found.append(
+                _(
+                    "The physiotherapist's dry-needling credential for the session's date "
+                    "has not yet been checked against its certificate by a clinic manager: "
+                    "no needling until it is."
+                )
+            )
+        elif self.credential is None:
             found.append(
                 _(
                     "The physiotherapist recording this session holds no dry-needling "
@@ -133,9 +143,13 @@ def gate_of(session: TreatmentSession, pathway: Pathway, consent: Consent | None
         for s in ticked_steps(pathway)
         if s.required and s.id not in AFTER_NEEDLING and session.checklist.get(s.id) is not True
     ]
+    day = session_day(session)
+    credential = dry_needling_credential(session.physiotherapist, day)
     return Gate(
         consent=consent,
-        credential=dry_needling_credential(session.physiotherapist, session_day(session)),
+        credential=credential,
+        credential_waiting=credential is None
+        and dry_needling_credential_waiting(session.physiotherapist, day),
         rechecked=bool(session.recheck_outcome),
         stopped_by=stopping_rules(session),
         missing=before,

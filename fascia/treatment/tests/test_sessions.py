@@ -285,7 +285,9 @@ class TestTheSafetyGate:
         open_gate(client, session)
         refused = needle(client, session)
         assert refused.status_code == 409
-        assert "holds no dry-needling credential valid on the session's date" in page_text(refused)
+        assert "has not yet been checked against its certificate by a clinic manager" in (
+            page_text(refused)
+        )
         assert not NeedleInsertion.objects.exists()
 
         held = Credential.objects.get(user=kiran)
