@@ -281,7 +281,9 @@ def data_request_close(
     """Settle an open request as done or refused, with the reason."""
     with transaction.atomic():
         request = (
-            DataRequest.objects.select_for_update().select_related("patient").get(pk=request.pk)
+            DataRequest.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=request.pk)
         )
         if request.outcome != DataRequestOutcome.OPEN:
             raise ActionError(_("This request was already settled."))

@@ -415,6 +415,13 @@ class Measurement(models.Model):
     def __str__(self) -> str:
         return f"{self.measure} {self.value}"
 
+    @property
+    def item_pairs(self) -> list[tuple[str, object]]:
+        """The items as (name, answer), in the same order on every database: PostgreSQL's
+        jsonb keeps keys in an order of its own, not the order they were written in, so
+        they are sorted by name (a PSFS's activities, a LEFS's item ids)."""
+        return sorted(self.items.items(), key=lambda pair: (pair[0].casefold(), pair[0]))
+
 
 class Consent(models.Model):
     """Consent to dry needling: the text shown, who explained it, and its withdrawal.

@@ -85,7 +85,7 @@ def goal_baselines(episode: Episode, pathway: Pathway) -> list[Baseline]:
     psfs = first.get(PSFS)
     if psfs is not None:
         measure = pathway.measure(PSFS)
-        for number, (activity, rating) in enumerate(psfs.items.items(), start=1):
+        for number, (activity, rating) in enumerate(psfs.item_pairs, start=1):
             baselines.append(
                 Baseline(f"goal-psfs-{number}", measure, activity, Decimal(str(rating)))
             )

@@ -236,7 +236,7 @@ def psfs_activities(episode: Episode) -> list[str]:
         .order_by("taken_at", "pk")
         .first()
     )
-    return list(first.items) if first else []
+    return [name for name, _rating in first.item_pairs] if first else []
 
 
 def session_measures_record(

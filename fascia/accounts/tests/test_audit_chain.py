@@ -14,6 +14,7 @@ from fascia.accounts.models import AuditChain, AuditEvent, User
 from fascia.enquiries import actions, events
 from fascia.enquiries.models import PhoneKind, PreferredTime, Status
 from fascia.tests.commands import manage as run_manage
+from fascia.tests.database import tamper
 
 TABLE = AuditEvent._meta.db_table
 
@@ -39,17 +40,6 @@ def verify(*options: str) -> str:
     out = io.StringIO()
     call_command("audit", "verify", *options, stdout=out, stderr=out)
     return out.getvalue()
-
-
-def tamper(sql: str, params=()) -> None:
-    """Run SQL as someone with direct access to the database would; on PostgreSQL that
-    someone is a superuser who first switches triggers off (as replication does)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("RESET session_replication_role")
 
 
 def insert_by_hand(event: AuditEvent, **changes) -> None:

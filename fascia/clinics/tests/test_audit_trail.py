@@ -5,7 +5,7 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import connection, transaction
+from django.db import transaction
 
 from fascia.accounts import audit
 from fascia.accounts.models import AuditEvent
@@ -14,6 +14,7 @@ from fascia.clinics.models import Role
 from fascia.records.models import Patient
 from fascia.records.queries import view_patient
 from fascia.records.tests.factories import make_episode, make_patient
+from fascia.tests.database import tamper
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import make_staff, signed_in
 from fascia.tests.queries import queries_for
@@ -210,11 +211,7 @@ class TestTheChains:
 
     def test_the_check_names_a_changed_event(self, client, rohan, kavya):
         event = AuditEvent.objects.filter(patient_id=kavya.pk).earliest("pk")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE accounts_auditevent SET action = 'patient.erased' WHERE id = %s",
-                [event.pk],
-            )
+        tamper("UPDATE accounts_auditevent SET action = 'patient.erased' WHERE id = %s", [event.pk])
         response = signed_in(client, rohan).get(f"{AUDIT}verify/")
         assert f"audit event {event.pk}" in text_of(response)
         assert "was changed" in text_of(response)

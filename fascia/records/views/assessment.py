@@ -130,7 +130,7 @@ def _reading(pathway: Pathway, assessment: Assessment) -> dict[str, object]:
         "lefs_high": score_range(pathway.measure(LEFS))[1],
         "nprs_high": pathway.measure(NPRS).max,
         "psfs": psfs,
-        "psfs_activities": list(psfs.items.items()) if psfs else [],
+        "psfs_activities": psfs.item_pairs if psfs else [],
         "points": [
             {
                 "muscle": muscles.get(p.muscle, p.muscle),

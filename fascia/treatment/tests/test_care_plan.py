@@ -49,7 +49,8 @@ def plan_data(**changes) -> dict[str, str]:
         data[f"component-{component.id}-include"] = "on"
         data[f"component-{component.id}-frequency"] = component.default_frequency
         data[f"component-{component.id}-note"] = ""
-    data.update({"goal-psfs-1": "7", "goal-psfs-2": "8", "goal-nprs": "2", "goal-lefs": ""})
+    # The activities are in the order of their names: psfs-1 is "Driving to Mysore".
+    data.update({"goal-psfs-1": "8", "goal-psfs-2": "7", "goal-nprs": "2", "goal-lefs": ""})
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
 
@@ -149,7 +150,7 @@ class TestTheCarePlansRules:
         ("changes", "field", "message"),
         [
             ({"goal-psfs-1": "11"}, "goal-psfs-1", "less than or equal to 10"),
-            ({"goal-psfs-1": "2"}, "goal-psfs-1", "better than the score now (3)"),
+            ({"goal-psfs-1": "2"}, "goal-psfs-1", "better than the score now (4)"),
             ({"goal-nprs": "7"}, "goal-nprs", "better than the score now (6)"),
             ({"goal-lefs": "81"}, "goal-lefs", "less than or equal to 80"),
             ({"review_at_session": "5"}, "review_at_session", "from 1 to 4"),

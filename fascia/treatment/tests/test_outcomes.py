@@ -325,7 +325,7 @@ class TestMeasuresAtASession:
     def test_the_form_rates_the_patients_own_activities_again(self, client, arjun, session):
         page = soup_of(signed_in(client, arjun).get(measures_url(session)))
         labels = [label.get_text(strip=True) for label in page.select("#psfs label")]
-        assert labels == ["Sitting at work", "Driving"]
+        assert labels == ["Driving", "Sitting at work"]  # in the order of their names
         assert len(page.select(".lefs-item")) == 20
         event = AuditEvent.objects.latest("pk")
         assert (event.action, event.detail["session"]) == (events.OUTCOMES_VIEWED, 4)
@@ -342,7 +342,7 @@ class TestMeasuresAtASession:
     ):
         data = {f"lefs-{item}": value for item, value in lefs_of(58).items()}
         response = self.post(
-            signed_in(client, arjun), session, **data, **{"psfs-1": 7, "psfs-2": 8}
+            signed_in(client, arjun), session, **data, **{"psfs-1": 8, "psfs-2": 7}
         )
         assert response.status_code == 302
         rows = Measurement.objects.filter(session_number=4, measure__in=["lefs", "psfs"])
@@ -379,12 +379,12 @@ class TestMeasuresAtASession:
         assert not Measurement.objects.filter(session_number=4, measure="lefs").exists()
 
     def test_every_psfs_activity_must_be_rated_again(self, client, arjun, session):
-        page = text_of(self.post(signed_in(client, arjun), session, **{"psfs-1": 7}))
+        page = text_of(self.post(signed_in(client, arjun), session, **{"psfs-2": 7}))
         assert "Driving: Rate this activity too, so the PSFS compares the same activities." in page
         assert not Measurement.objects.filter(session_number=4).exclude(measure="nprs").exists()
 
     def test_a_rating_off_the_scale_is_refused_at_its_field(self, client, arjun, session):
-        page = text_of(self.post(signed_in(client, arjun), session, **{"psfs-1": 11, "psfs-2": 3}))
+        page = text_of(self.post(signed_in(client, arjun), session, **{"psfs-1": 3, "psfs-2": 11}))
         assert "Sitting at work: Ensure this value is less than or equal to 10." in page
 
     def test_an_empty_form_says_what_to_fill_in(self, client, arjun, session):
