@@ -17,7 +17,7 @@ from fascia.clinics.credentials import (
     dry_needling_credential,
 )
 from fascia.clinics.models import Credential, CredentialKind, Role
-from fascia.tests.html import messages_on, soup_of, text_of
+from fascia.tests.html import field_errors, messages_on, soup_of, text_of
 from fascia.tests.personas import make_staff, signed_in
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -70,13 +70,6 @@ def withdraw_url(held) -> str:
 
 def actions_of(member) -> list[str]:
     return list(audit.events_for(member).order_by("pk").values_list("action", flat=True))
-
-
-def field_errors(response, name: str) -> str:
-    field = soup_of(response).select_one(f"[name={name}]")
-    return " ".join(
-        e.get_text(" ", strip=True) for e in field.find_parent("div").select(".errorlist")
-    )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from fascia.records.screening import screening_record
 from fascia.records.tests.answers import CLEAR
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.records.tests.test_patients import new_patient
-from fascia.tests.html import messages_on, soup_of, text_of
+from fascia.tests.html import field_errors, messages_on, soup_of, text_of
 from fascia.tests.personas import signed_in
 from fascia.treatment.exercises import Chosen, programme_give
 
@@ -38,13 +38,6 @@ def actions_about(patient) -> list[str]:
         AuditEvent.objects.filter(patient_id=patient.pk)
         .order_by("pk")
         .values_list("action", flat=True)
-    )
-
-
-def field_errors(response, name: str) -> str:
-    field = soup_of(response).select_one(f"[name={name}]")
-    return " ".join(
-        e.get_text(" ", strip=True) for e in field.find_parent("div").select(".errorlist")
     )
 
 

@@ -15,7 +15,7 @@ from fascia.records import events as record_events
 from fascia.records.actions import ActionError
 from fascia.records.models import Alert, AlertKind
 from fascia.records.tests.factories import make_episode, make_patient
-from fascia.tests.html import messages_on, soup_of, text_of
+from fascia.tests.html import field_errors, messages_on, soup_of, text_of
 from fascia.tests.personas import make_staff, signed_in
 from fascia.treatment import events
 from fascia.treatment.adverse_events import adverse_event_draft
@@ -97,12 +97,6 @@ def event_data(**changes) -> dict[str, str]:
     }
     data.update(changes)
     return data
-
-
-def field_errors(response, name: str) -> str:
-    field = soup_of(response).select_one(f"[name={name}]")
-    container = field.find_parent("fieldset") or field.find_parent("div")
-    return " ".join(e.get_text(" ", strip=True) for e in container.select(".errorlist"))
 
 
 def actions_about(episode) -> list[str]:

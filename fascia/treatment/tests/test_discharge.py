@@ -1,16 +1,13 @@
 """Discharge: the form, closing the episode, and the discharge summary PDF."""
 
-from io import BytesIO
-
 import pytest
 from django.utils import timezone
-from pypdf import PdfReader
 
 from fascia.accounts.models import AuditEvent
 from fascia.records import events as record_events
 from fascia.records.actions import ActionError
 from fascia.records.models import EpisodeStatus
-from fascia.tests.html import soup_of, text_of
+from fascia.tests.html import soup_of, text_of, text_of_pdf
 from fascia.tests.personas import signed_in
 from fascia.treatment import events
 from fascia.treatment.discharge import episode_discharge
@@ -27,13 +24,6 @@ def discharge_url(episode) -> str:
 
 def summary_url(episode) -> str:
     return f"/app/episodes/{episode.pk}/discharge/summary.pdf"
-
-
-def pdf_text(response) -> str:
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(BytesIO(response.content))
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
 @pytest.fixture
@@ -197,7 +187,7 @@ class TestTheSummaryPdf:
         return kavya_episode
 
     def test_it_has_the_patient_the_clinic_and_the_care(self, client, discharged):
-        text = pdf_text(client.get(summary_url(discharged)))
+        text = text_of_pdf(client.get(summary_url(discharged)))
         assert "Discharge summary" in text
         assert "Kavya Rao" in text
         assert discharged.clinic.name in text
@@ -208,7 +198,7 @@ class TestTheSummaryPdf:
     def test_it_has_each_measure_at_baseline_and_final_with_the_engines_change(
         self, client, discharged
     ):
-        text = pdf_text(client.get(summary_url(discharged)))
+        text = text_of_pdf(client.get(summary_url(discharged)))
         assert "Numeric Pain Rating Scale (NPRS) 6 at assessment 3 session 4 -3 Yes: better" in text
         assert (
             "Lower Extremity Functional Scale (LEFS) 40 at assessment 52 session 4 +12 Yes: better"
@@ -219,7 +209,7 @@ class TestTheSummaryPdf:
         ) in text
 
     def test_it_lists_confirmed_adverse_events_and_the_advice(self, client, discharged):
-        text = pdf_text(client.get(summary_url(discharged)))
+        text = text_of_pdf(client.get(summary_url(discharged)))
         assert "Pain after needling (Mild), session 1" in text
         assert "Settled in two days." in text
         assert "Bruising" not in text

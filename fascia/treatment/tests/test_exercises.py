@@ -1,7 +1,6 @@
 """Home exercises: giving a programme, its handout, the patient's page and their ticks."""
 
 import hashlib
-import io
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -9,13 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from fascia.accounts.models import AuditEvent
 from fascia.pathways import REGISTRY
 from fascia.records.data_rights import contact_consent_give
 from fascia.records.tests.factories import make_episode, make_patient
-from fascia.tests.html import soup_of, text_of
+from fascia.tests.html import soup_of, text_of, text_of_pdf
 from fascia.tests.personas import signed_in
 from fascia.tests.queries import queries_for
 from fascia.treatment import events
@@ -356,10 +354,8 @@ class TestTheHandout:
         self, arjuns_client, programme, bangalore
     ):
         response = self.handout(arjuns_client, programme)
-        assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
-        reader = PdfReader(io.BytesIO(response.content))
-        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        text = text_of_pdf(response)
         assert "Home exercises for Kavya Rao" in text
         assert bangalore.name in text
         assert bangalore.phone.as_international in text

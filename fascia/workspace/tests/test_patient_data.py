@@ -4,13 +4,11 @@ The treatment rows are made directly with the models: the copy reads rows, whoev
 them."""
 
 import datetime as dt
-import io
 import json
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from pypdf import PdfReader
 
 from fascia.accounts.models import AuditEvent
 from fascia.enquiries.models import CallAttempt, CallOutcome, Note
@@ -35,7 +33,7 @@ from fascia.records.models import (
     TriggerPoint,
 )
 from fascia.records.tests.factories import make_episode, make_patient
-from fascia.tests.html import messages_on, text_of
+from fascia.tests.html import messages_on, text_of, text_of_pdf
 from fascia.tests.personas import signed_in
 from fascia.treatment.models import (
     AdverseEvent,
@@ -271,10 +269,7 @@ class TestTheCopyOfEverything:
             assert secret not in content
 
     def test_the_pdf_holds_the_text_of_every_kind_of_row(self, client, arjun, kavya):
-        response = make_copy(signed_in(client, arjun), kavya.patient, "pdf")
-        assert response["Content-Type"] == "application/pdf"
-        reader = PdfReader(io.BytesIO(response.content))
-        text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+        text = text_of_pdf(make_copy(signed_in(client, arjun), kavya.patient, "pdf"))
         assert "Everything recorded about Kavya Rao" in text
         for kind, written in WRITTEN.items():
             assert written in text, kind
@@ -326,8 +321,7 @@ class TestTheCopyOfEverything:
         assert (data["complete"], data["episodes_elsewhere"]) == (False, 1)
         assert [e["id"] for e in data["episodes"]] == [kavya.pk]
         assert "Seen in Hyderabad." not in json.dumps(data)
-        pdf = PdfReader(io.BytesIO(make_copy(client, kavya.patient, "pdf").content))
-        text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+        text = text_of_pdf(make_copy(client, kavya.patient, "pdf"))
         assert "1 episode at a clinic where the maker does not work" in text
         assert "Seen in Hyderabad." not in text
 
