@@ -55,7 +55,9 @@ INSTALLED_APPS = [
     "fascia.accounts",
     "fascia.clinics",
     "fascia.records",
+    "fascia.messaging",
     "fascia.treatment",
+    "fascia.scheduling",
     "fascia.website",
     "fascia.enquiries",
     "fascia.workspace",
@@ -296,6 +298,39 @@ MEDIA_ROOT = Path(os.environ.get("FASCIA_MEDIA_ROOT", VAR_DIR / "media"))
 FASCIA_PRIVATE_FILES = Path(os.environ.get("FASCIA_PRIVATE_FILES", VAR_DIR / "private"))
 # A credential ending within this many days is shown to its holder and their managers.
 FASCIA_CREDENTIAL_WARNING_DAYS = int(os.environ.get("FASCIA_CREDENTIAL_WARNING_DAYS", 30))
+
+# Messages to patients (fascia.messaging). Each channel has a backend: email goes through
+# Django's email backend (SMTP when EMAIL_HOST is set, files under var/mail/ otherwise); SMS
+# and WhatsApp are written to files under var/messages/ unless an HTTP gateway is set.
+FASCIA_SMS_GATEWAY_URL = os.environ.get("FASCIA_SMS_GATEWAY_URL", "")
+FASCIA_WHATSAPP_GATEWAY_URL = os.environ.get("FASCIA_WHATSAPP_GATEWAY_URL", "")
+FASCIA_MESSAGE_BACKENDS = {
+    "email": "fascia.messaging.backends.EmailBackend",
+    "sms": "fascia.messaging.backends.HttpGatewayBackend"
+    if FASCIA_SMS_GATEWAY_URL
+    else "fascia.messaging.backends.FileBackend",
+    "whatsapp": "fascia.messaging.backends.HttpGatewayBackend"
+    if FASCIA_WHATSAPP_GATEWAY_URL
+    else "fascia.messaging.backends.FileBackend",
+}
+FASCIA_GATEWAY_TOKEN = os.environ.get("FASCIA_GATEWAY_TOKEN", "")
+FASCIA_GATEWAY_TIMEOUT_SECONDS = float(os.environ.get("FASCIA_GATEWAY_TIMEOUT_SECONDS", 10))
+# The channels tried for a patient, in order: the first one they have an address for.
+FASCIA_PATIENT_CHANNELS = env_list("FASCIA_PATIENT_CHANNELS", "sms,email")
+# Minutes to wait before the 2nd, 3rd, ... attempt; after the last, the message has failed.
+FASCIA_MESSAGE_RETRY_MINUTES = [
+    int(m) for m in env_list("FASCIA_MESSAGE_RETRY_MINUTES", "1,5,30,120")
+]
+# Appointment reminders go out this many days before, at this time of the clinic's day.
+FASCIA_REMINDER_DAYS_BEFORE = int(os.environ.get("FASCIA_REMINDER_DAYS_BEFORE", 1))
+FASCIA_REMINDER_TIME = os.environ.get("FASCIA_REMINDER_TIME", "10:00")
+# Post-needling follow-ups: the link works this many hours after it is due; an unanswered
+# one is sent again once this many hours after it was due (0: never sent again).
+FASCIA_FOLLOW_UP_ANSWER_HOURS = int(os.environ.get("FASCIA_FOLLOW_UP_ANSWER_HOURS", 48))
+FASCIA_FOLLOW_UP_RESEND_HOURS = int(os.environ.get("FASCIA_FOLLOW_UP_RESEND_HOURS", 12))
+# How far ahead the front desk and patients are offered free slots.
+FASCIA_BOOKING_DAYS_AHEAD = int(os.environ.get("FASCIA_BOOKING_DAYS_AHEAD", 28))
+FASCIA_PATIENT_REQUEST_DAYS_AHEAD = int(os.environ.get("FASCIA_PATIENT_REQUEST_DAYS_AHEAD", 14))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -366,6 +366,13 @@ def _follow_up_problems(pathway: Pathway) -> Iterator[Problem]:
                     f"unknown follow-up question '{question_id}'",
                 )
     ae = pathway.adverse_events
+    type_ids = {t.id for t in ae.types}
+    for i, rule in enumerate(f.rules):
+        if rule.adverse_event is not None and rule.adverse_event not in type_ids:
+            yield Problem(
+                f"follow_up.{label('rules', i, rule)}.adverse_event",
+                f"unknown adverse event type '{rule.adverse_event}'",
+            )
     severities = {s.id for s in ae.severities}
     for i, kind in enumerate(ae.types):
         if kind.default_severity not in severities:

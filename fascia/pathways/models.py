@@ -323,6 +323,10 @@ class FollowUpVerdict(Strict):
 
 class FollowUpRule(FollowUpVerdict):
     when: Condition
+    adverse_event: Id | None = None
+    """The adverse event type (an id in `adverse_events.types`) these answers report: a
+    follow-up that fires this rule drafts such an event on the session, for the
+    practitioner to confirm or dismiss."""
 
 
 class FollowUp(Strict):

@@ -17,7 +17,7 @@ class TestCheckPathwayCommand:
     def test_it_checks_every_definition_by_default(self) -> None:
         out = StringIO()
         call_command("check_pathway", stdout=out)
-        assert f"OK: {PIRIFORMIS} (piriformis-dry-needling v1)" in out.getvalue().splitlines()
+        assert f"OK: {PIRIFORMIS} (piriformis-dry-needling v2)" in out.getvalue().splitlines()
 
     def test_it_fails_with_one_line_per_problem(self, tmp_path: Path) -> None:
         broken = tmp_path / "broken.yaml"
@@ -44,7 +44,7 @@ class TestCheckPathwayCommand:
         with pytest.raises(CommandError, match="1 problem"):
             call_command("check_pathway", stdout=out)
         assert out.getvalue().splitlines() == [
-            f"OK: {current} (piriformis-dry-needling v1)",
-            f"{old}: version: piriformis-dry-needling v1 is also defined in {current}: "
+            f"OK: {current} (piriformis-dry-needling v2)",
+            f"{old}: version: piriformis-dry-needling v2 is also defined in {current}: "
             "each version needs its own number",
         ]

@@ -1,10 +1,11 @@
 """Imports point downward only (docs/architecture.md, "Layers").
 
-`website`, `enquiries` and `workspace` are edge apps side by side, above `records`, which is
-above `clinics`, which is above `accounts`. `workspace` composes pages from enquiries and
-records; the others never import it. What two apps need lives below both (the form token
-and the page-cache opt-in in the project package); the website listens for clinic changes
-instead of being called.
+`website`, `enquiries`, `scheduling` and `workspace` are edge apps above `treatment`, which
+is above `messaging`, above `records`, above `clinics`, above `accounts`. `scheduling` books
+patients from enquiries, so it may read `enquiries`. `workspace` composes pages from
+enquiries and records; the others never import it. What two apps need lives below both (the
+form token and the page-cache opt-in in the project package); the website listens for clinic
+changes instead of being called.
 """
 
 import ast
@@ -35,12 +36,37 @@ def imported_modules(source: str) -> set[str]:
 @pytest.mark.parametrize(
     ("app", "higher"),
     [
-        ("website", ["enquiries", "records", "treatment", "workspace"]),
-        ("enquiries", ["treatment", "workspace"]),
-        ("treatment", ["website", "enquiries", "workspace"]),
-        ("records", ["treatment", "website", "enquiries", "workspace"]),
-        ("clinics", ["records", "treatment", "website", "enquiries", "workspace"]),
-        ("accounts", ["clinics", "records", "treatment", "website", "enquiries", "workspace"]),
+        ("website", ["enquiries", "records", "messaging", "treatment", "scheduling", "workspace"]),
+        ("enquiries", ["messaging", "treatment", "scheduling", "workspace"]),
+        ("scheduling", ["website", "workspace"]),
+        ("treatment", ["website", "enquiries", "scheduling", "workspace"]),
+        ("messaging", ["treatment", "website", "enquiries", "scheduling", "workspace"]),
+        ("records", ["messaging", "treatment", "website", "enquiries", "scheduling", "workspace"]),
+        (
+            "clinics",
+            [
+                "records",
+                "messaging",
+                "treatment",
+                "website",
+                "enquiries",
+                "scheduling",
+                "workspace",
+            ],
+        ),
+        (
+            "accounts",
+            [
+                "clinics",
+                "records",
+                "messaging",
+                "treatment",
+                "website",
+                "enquiries",
+                "scheduling",
+                "workspace",
+            ],
+        ),
     ],
 )
 def test_an_app_imports_nothing_from_the_apps_above_or_beside_it(app, higher):

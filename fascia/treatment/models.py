@@ -379,3 +379,78 @@ class Discharge(models.Model):
 
     def __str__(self) -> str:
         return f"Discharge · episode {self.episode_id}"
+
+
+class FollowUpStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENT = "sent", _("Sent, waiting for answers")
+    ANSWERED = "answered", _("Answered")
+    UNANSWERED = "unanswered", _("Not answered")
+    NOT_SENT = "not_sent", _("Not sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FollowUp(models.Model):
+    """One of the pathway's checks after a needling session (about 24 h and 72 h): the
+    patient answers its questions at `/f/<token>/`, found by the SHA-256 of the token.
+
+    `due_at` is the session's signing time plus the check's `after_hours`; the link
+    itself goes out as a `messaging.Message`. The answers are kept as the engine
+    validated them, with the outcome and the rules that fired; an outcome that needs a
+    call raises `alert`, and answers that report an adverse event draft one on the session.
+    """
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    check_id = models.CharField(_("check"), max_length=40)
+    pathway_version = models.PositiveIntegerField()
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    expires_at = models.DateTimeField(_("link expires"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=FollowUpStatus.choices,
+        default=FollowUpStatus.SCHEDULED,
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    message = models.OneToOneField(
+        "messaging.Message",
+        on_delete=models.PROTECT,
+        related_name="follow_up",
+        null=True,
+        blank=True,
+    )
+    resent_message = models.OneToOneField(
+        "messaging.Message",
+        on_delete=models.PROTECT,
+        related_name="resent_follow_up",
+        null=True,
+        blank=True,
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    fired = models.JSONField(default=list, blank=True)
+    alert = models.OneToOneField(
+        "records.Alert",
+        on_delete=models.PROTECT,
+        related_name="follow_up",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("follow-up")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "check_id"], name="treatment_followup_one_per_check"
+            )
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"Follow-up {self.check_id} · session {self.session_id}"

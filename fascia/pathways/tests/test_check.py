@@ -325,7 +325,7 @@ class TestCommandLine:
         assert main(["check", str(PIRIFORMIS_FILE), str(NECK_FILE)]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert lines == [
-            f"OK: {PIRIFORMIS_FILE} (piriformis-dry-needling v1)",
+            f"OK: {PIRIFORMIS_FILE} (piriformis-dry-needling v2)",
             f"OK: {NECK_FILE} (upper-trapezius-neck v3)",
         ]
 

@@ -23,7 +23,7 @@ def paragraph_with(pathway: Pathway, needle: str) -> str:
 class TestTheConsentText:
     def test_it_is_versioned_by_pathway_and_wording_and_hashed_as_shown(self) -> None:
         text = consent_text(PIRIFORMIS)
-        assert text.version == "piriformis-dry-needling@1/consent-1"
+        assert text.version == "piriformis-dry-needling@2/consent-1"
         assert text.sha256 == hashlib.sha256(text.text.encode()).hexdigest()
         assert text.text.startswith("Consent to dry needling\n")
         assert text.text.rstrip().endswith(text.version)

@@ -113,7 +113,7 @@ class TestRecordingConsent:
         assert consent.patient_confirmed
         assert (consent.text, consent.text_version, consent.text_sha256) == (
             shown.text,
-            "piriformis-dry-needling@1/consent-1",
+            "piriformis-dry-needling@2/consent-1",
             hashlib.sha256(shown.text.encode()).hexdigest(),
         )
         assert (consent.interpreter_name, consent.guardian_name) == ("", "")
