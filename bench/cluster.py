@@ -22,15 +22,30 @@ nginx on a free port in front of two gunicorn app servers, a task worker and hou
     phone number, which the footer of every page shows) is read through the proxy on the
     very next request: seen or not, and how long after the change returned.
 
+(d) Appointment reminders through a killed task worker. `--reminders` appointments are
+    booked for tomorrow (`scheduling.booking.book`, as the front desk books), each queueing
+    its reminder to go out at once (reminders are set for the day before at midnight), to
+    a local fake SMS gateway (fascia/tests/gateway.py) that answers each delivery after
+    `--gateway-latency` seconds. Once `--worker-kill-after` reminders have reached the
+    gateway the task worker is killed with SIGKILL, mid-send, and started again; once the
+    killed worker's hold on the message it was sending has passed
+    (`FASCIA_MESSAGE_LEASE_SECONDS`), one housekeeping round runs, as the cluster's
+    housekeeping process does every minute. Then every reminder must be recorded as sent
+    and have reached the gateway exactly once: the message the worker died sending is sent
+    again with the same idempotency key, which the gateway answers without delivering it
+    twice.
+
 Figures are printed last, one a line (`sqlite proxy_to_file_ratio 0.84`), then the verdict
 `the cluster held: yes/no`. Exits with 1 if an acknowledged enquiry was lost or doubled,
-a public page or the inbox failed to answer, or a change was not seen through the proxy.
+a public page or the inbox failed to answer, a change was not seen through the proxy, or a
+reminder was lost, left unsent or delivered twice.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import random
 import re
@@ -90,6 +105,8 @@ from pages import page_paths
 
 sys.path.append(str(ROOT))
 from deploy.cluster import NGINX, Cluster  # what `make cluster` runs
+from fascia.tests.gateway import TOKEN as GATEWAY_TOKEN
+from fascia.tests.gateway import FakeGateway
 
 VERDICT = "cluster_held"
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -99,7 +116,18 @@ STAFF = ("bench-staff", "a-bench-password-1")
 READ_PAUSE_SECONDS = 0.05
 # The benchmark's clients all come from 127.0.0.1, and send forms at once: the limits
 # per address and the minimum time a person takes to fill the form in are lifted.
-CLUSTER_ENV = {**APP_ENV, "FASCIA_ENQUIRY_MIN_SECONDS": "0"}
+CLUSTER_ENV = {
+    **APP_ENV,
+    "FASCIA_ENQUIRY_MIN_SECONDS": "0",
+    # (d): reminders by SMS to the fake gateway, due at once for tomorrow's appointments,
+    # and a killed worker's hold on a message that passes in seconds, not minutes.
+    "FASCIA_PATIENT_CHANNELS": "sms",
+    "FASCIA_GATEWAY_TOKEN": GATEWAY_TOKEN,
+    "FASCIA_GATEWAY_TIMEOUT_SECONDS": "2",
+    "FASCIA_MESSAGE_LEASE_SECONDS": "8",
+    "FASCIA_REMINDER_DAYS_BEFORE": "1",
+    "FASCIA_REMINDER_TIME": "00:00",
+}
 # The acknowledgement: a redirect to the confirmation page, whose address may carry more.
 # A request in gunicorn's access log, the health checks' left out.
 REQUEST_LINE = re.compile(r'"(?:GET|HEAD|POST) /(?!healthz )')
@@ -129,12 +157,12 @@ class ClusterApp(App):
 
     `url` and `port` are the proxy's; `cluster` kills and restarts an app server."""
 
-    def __init__(self, database: str, args: argparse.Namespace) -> None:
+    def __init__(self, database: str, args: argparse.Namespace, gateway: FakeGateway) -> None:
         super().__init__(
             database,
             workers=args.workers,
             threads=args.threads,
-            env=CLUSTER_ENV,
+            env={**CLUSTER_ENV, "FASCIA_SMS_GATEWAY_URL": gateway.url},
             processes=(),
             keep=args.keep,
             postgres_admin_url=args.postgres_url,
@@ -552,13 +580,121 @@ def change_made(app: ClusterApp, code: str) -> Iterator[float]:
         raise RuntimeError(f"manage.py shell exited with {shell.returncode} for:\n{code}")
 
 
+# (d) Appointment reminders through a killed task worker.
+
+BOOK_CODE = """\
+import datetime as dt, json
+from zoneinfo import ZoneInfo
+from django.db import transaction
+from fascia.accounts.models import User
+from fascia.clinics.models import Clinic, Membership, Role
+from fascia.records.data_rights import contact_consent_give
+from fascia.records.models import Patient
+from fascia.scheduling.booking import book
+from fascia.scheduling.models import AppointmentType, WorkingHours
+count, per_day = {count}, 16
+clinic = Clinic.objects.filter(active=True).order_by("pk").first()
+admin = User.objects.get(username="admin")
+kind = AppointmentType.objects.get(name="Initial assessment")
+zone = ZoneInfo(clinic.time_zone)
+tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
+booked = 0
+for number in range((count + per_day - 1) // per_day):
+    physio = User.objects.create_user(f"bench-physio-{{number}}", password=None)
+    Membership.objects.create(user=physio, clinic=clinic, role=Role.PHYSIOTHERAPIST)
+    WorkingHours.objects.create(
+        practitioner=physio, clinic=clinic, weekday=tomorrow.weekday(),
+        starts=dt.time(8, 0), ends=dt.time(22, 0),
+    )
+    for slot in range(min(per_day, count - booked)):
+        with transaction.atomic():
+            patient = Patient.objects.create(
+                clinic=clinic, full_name=f"Bench Patient {{booked}}",
+                mobile=f"+9198{{booked:08d}}", created_by=admin,
+            )
+            contact_consent_give(patient, notice_version="patients/1", by=admin, ip=None)
+            starts = dt.datetime.combine(tomorrow, dt.time(8, 0), zone) + dt.timedelta(
+                minutes=kind.minutes * slot
+            )
+            book(clinic=clinic, appointment_type=kind, practitioner=physio, starts_at=starts,
+                 patient=patient, by=admin, ip=None)
+        booked += 1
+print(json.dumps(booked))
+"""
+REMINDERS_CODE = """\
+import json
+from django.db.models import Count
+from fascia.messaging.models import Message
+reminders = Message.objects.filter(template="appointment_reminder")
+rows = reminders.values("status").annotate(n=Count("pk"))
+print(json.dumps({row["status"]: row["n"] for row in rows}))
+"""
+
+
+def reminders_through_a_worker_kill(
+    app: ClusterApp, gateway: FakeGateway, args: argparse.Namespace, figures: Figures
+) -> list[str]:
+    database, count = app.database, args.reminders
+    worker = next(process for process in app.cluster.others if process.name == "worker")
+    gateway.latency = args.gateway_latency
+    started = time.perf_counter()
+    booked = int(str(app.query(BOOK_CODE.format(count=count))))
+    say(f"[{database}] (d) {booked} appointments booked, their reminders due now")
+    while len(gateway.deliveries) < args.worker_kill_after:
+        if time.perf_counter() - started > args.max_seconds:
+            return [f"(d) only {len(gateway.deliveries)} reminders reached the gateway"]
+        time.sleep(0.005)
+    worker.kill()
+    killed_at = time.perf_counter()
+    delivered_at_kill = len(gateway.deliveries)
+    say(f"[{database}] (d) SIGKILL to the task worker after {delivered_at_kill} deliveries")
+    time.sleep(args.down_seconds)
+    worker.start()
+    # The killed worker's hold on the message it was sending passes; then the round the
+    # housekeeping process runs every minute puts that message back in the queue.
+    time.sleep(max(0.0, float(CLUSTER_ENV["FASCIA_MESSAGE_LEASE_SECONDS"]) - args.down_seconds))
+    app.manage("housekeeping", "--once")
+    statuses: dict[str, int] = {}
+    while time.perf_counter() - started < args.max_seconds:
+        statuses = dict(app.query(REMINDERS_CODE))  # type: ignore[arg-type]
+        if statuses.get("sent", 0) + statuses.get("failed", 0) >= booked:
+            break
+        time.sleep(0.5)
+    all_sent_seconds = time.perf_counter() - killed_at
+    keys = Counter(delivery["key"] for delivery in gateway.deliveries)
+    repeats = sum(
+        1 for request in gateway.requests if request.headers.get("Idempotency-Key")
+    ) - len(gateway.deliveries)
+    add = functools.partial(figures.add, database)
+    add("reminders_booked", booked)
+    add("reminders_delivered_before_kill", delivered_at_kill)
+    add("reminders_sent", statuses.get("sent", 0))
+    add("reminders_not_sent_or_failed", booked - statuses.get("sent", 0))
+    add("reminders_delivered_at_gateway", len(gateway.deliveries))
+    add("reminders_delivered_twice", sum(1 for n in keys.values() if n > 1))
+    add("reminders_resent_with_same_key", repeats)
+    add("reminders_kill_to_all_sent_s", all_sent_seconds, digits=1)
+    problems = []
+    if statuses.get("sent", 0) != booked:
+        problems.append(f"(d) {booked - statuses.get('sent', 0)} reminders not recorded as sent")
+    if len(keys) != booked or any(n > 1 for n in keys.values()):
+        problems.append(
+            f"(d) the gateway delivered {len(gateway.deliveries)} messages under "
+            f"{len(keys)} keys for {booked} reminders"
+        )
+    return problems
+
+
 def bench_database(database: str, args: argparse.Namespace, figures: Figures) -> list[str]:
-    with ClusterApp(database, args) as app:
+    gateway = FakeGateway().start()
+    with ClusterApp(database, args, gateway) as app:
         proxy_against_file(app, args, figures)
         problems = enquiries_through_a_kill(app, args, figures)
         problems += changes_seen_through_the_proxy(app, figures)
+        problems += reminders_through_a_worker_kill(app, gateway, args, figures)
         app.stop()
         log = app.server_log()
+    gateway.stop()
     figures.add(database, "server_log_errors_total", len(log.errors))
     for line in log.errors[:10]:
         say(f"[{database}] server log: {line}")
@@ -590,6 +726,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--max-seconds", type=float, default=240, help="(b): the posting ends by then at most"
+    )
+    parser.add_argument(
+        "--reminders", type=int, default=120, help="(d): appointments booked, one reminder each"
+    )
+    parser.add_argument(
+        "--worker-kill-after",
+        type=int,
+        default=40,
+        help="(d): reminders delivered before the task worker is killed",
+    )
+    parser.add_argument(
+        "--gateway-latency",
+        type=float,
+        default=0.05,
+        help="(d): seconds the fake gateway takes to answer a delivery",
     )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
     parser.add_argument("--nginx", default=NGINX)

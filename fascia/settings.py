@@ -315,6 +315,9 @@ FASCIA_MESSAGE_BACKENDS = {
 }
 FASCIA_GATEWAY_TOKEN = os.environ.get("FASCIA_GATEWAY_TOKEN", "")
 FASCIA_GATEWAY_TIMEOUT_SECONDS = float(os.environ.get("FASCIA_GATEWAY_TIMEOUT_SECONDS", 10))
+# A worker sending a message holds it this long; one killed meanwhile leaves it to the
+# housekeeping sweep once the hold has passed (and never sooner than 3 gateway timeouts).
+FASCIA_MESSAGE_LEASE_SECONDS = int(os.environ.get("FASCIA_MESSAGE_LEASE_SECONDS", 300))
 # The channels tried for a patient, in order: the first one they have an address for.
 FASCIA_PATIENT_CHANNELS = env_list("FASCIA_PATIENT_CHANNELS", "sms,email")
 # Minutes to wait before the 2nd, 3rd, ... attempt; after the last, the message has failed.
@@ -328,8 +331,9 @@ FASCIA_REMINDER_TIME = os.environ.get("FASCIA_REMINDER_TIME", "10:00")
 # one is sent again once this many hours after it was due (0: never sent again).
 FASCIA_FOLLOW_UP_ANSWER_HOURS = int(os.environ.get("FASCIA_FOLLOW_UP_ANSWER_HOURS", 48))
 FASCIA_FOLLOW_UP_RESEND_HOURS = int(os.environ.get("FASCIA_FOLLOW_UP_RESEND_HOURS", 12))
-# How far ahead the front desk and patients are offered free slots.
-FASCIA_BOOKING_DAYS_AHEAD = int(os.environ.get("FASCIA_BOOKING_DAYS_AHEAD", 28))
+# Free slots start on this grid of minutes from the start of working hours.
+FASCIA_SLOT_STEP_MINUTES = int(os.environ.get("FASCIA_SLOT_STEP_MINUTES", 15))
+# How far ahead patients are offered free slots on the enquiry confirmation page.
 FASCIA_PATIENT_REQUEST_DAYS_AHEAD = int(os.environ.get("FASCIA_PATIENT_REQUEST_DAYS_AHEAD", 14))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

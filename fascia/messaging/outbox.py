@@ -1,35 +1,23 @@
-"""Queueing messages to patients. Sending them is `fascia.messaging.delivery`'s work."""
+"""Queueing messages to patients. Sending them is `fascia.messaging.delivery`'s work;
+what they say, `fascia.messaging.rendering`'s."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from fascia.accounts.models import User
 from fascia.clinics.models import Clinic
 from fascia.records.models import Patient
 
+from .addresses import address_for, channel_for
 from .delivery import schedule
 from .links import Link
-from .models import Channel, Message, MessageStatus
+from .models import Message, MessageStatus
 
-
-def address_for(patient: Patient, channel: str) -> str:
-    """The patient's address on `channel`, or "" when they have none."""
-    if channel == Channel.EMAIL:
-        return patient.email
-    return patient.mobile.as_e164 if patient.mobile else ""
-
-
-def channel_for(patient: Patient) -> str:
-    """The first channel of FASCIA_PATIENT_CHANNELS the patient has an address for; the
-    first channel when they have none (the message is then recorded as not sent)."""
-    channels = settings.FASCIA_PATIENT_CHANNELS
-    return next((c for c in channels if address_for(patient, c)), channels[0])
+__all__ = ["address_for", "channel_for", "queue"]
 
 
 def queue(
@@ -48,8 +36,9 @@ def queue(
 
     Queueing the same `key` again returns the message already queued: a retried request
     or a task run twice never makes a second message. Must run inside the transaction of
-    the change the message is about, so both are kept or neither; the worker is told
-    once that transaction commits.
+    the change the message is about, so both are kept or neither: the worker's task is
+    written in that transaction too (the database task backend), so a message is never
+    committed without it.
     """
     chosen = channel or channel_for(patient)
     values = dict(context or {})
@@ -73,5 +62,5 @@ def queue(
         },
     )
     if created:
-        transaction.on_commit(lambda: schedule(message))
+        schedule(message)
     return message

@@ -1,5 +1,7 @@
-from django.urls import path
+"""Messages' staff pages, mounted under /app/ (namespace `outbox`)."""
+
+from .views import urlpatterns
 
 app_name = "outbox"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

@@ -1,5 +1,8 @@
-from django.urls import path
+"""Booking, patients' requests, schedules and appointment types: staff pages under /app/
+(namespace `booking`)."""
+
+from .views import booking, schedules
 
 app_name = "booking"
 
-urlpatterns: list = []
+urlpatterns = [*booking.urlpatterns, *schedules.urlpatterns]

@@ -1,5 +1,8 @@
-from django.urls import path
+"""Patients' appointment requests from the enquiry confirmation page, under
+/appointment-request/ (namespace `appointment_request`)."""
+
+from .views import public
 
 app_name = "appointment_request"
 
-urlpatterns: list = []
+urlpatterns = public.urlpatterns

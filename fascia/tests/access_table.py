@@ -266,6 +266,121 @@ def _session_part(answer: Answer, **parameters: Callable[[Any], object]) -> Row:
     )
 
 
+def _appointment(dataset: Any) -> int:
+    """The id of Kavya's review appointment with Arjun at Bangalore, tomorrow at 10:00, made
+    the first time (a review: no session is started from it)."""
+    import datetime as dt
+
+    from fascia.scheduling.models import Appointment, AppointmentKind, AppointmentType
+
+    kind, _created = AppointmentType.objects.get_or_create(
+        pathway_id="access-table",
+        name="Review",
+        defaults={"kind": AppointmentKind.REVIEW, "minutes": 30},
+    )
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    starts = dt.datetime.combine(tomorrow, dt.time(10), dt.UTC)
+    appointment, _created = Appointment.objects.get_or_create(
+        clinic=dataset.clinic,
+        practitioner=dataset.arjun,
+        patient=dataset.patient,
+        type=kind,
+        defaults={"starts_at": starts, "ends_at": starts + dt.timedelta(minutes=30)},
+    )
+    return appointment.pk
+
+
+APPOINTMENT = {"appointment_id": _appointment}
+
+
+def _message(dataset: Any) -> int:
+    """The id of a reminder to Kavya that failed for good at the Bangalore clinic, made the
+    first time."""
+    from fascia.messaging.models import Channel, Message, MessageStatus
+
+    message, _created = Message.objects.get_or_create(
+        key="access-table:failed",
+        defaults={
+            "clinic": dataset.clinic,
+            "patient": dataset.patient,
+            "template": "appointment_reminder",
+            "channel": Channel.SMS,
+            "status": MessageStatus.FAILED,
+            "attempts": 5,
+            "error": "The gateway refused the message (HTTP 400): invalid number",
+        },
+    )
+    return message.pk
+
+
+MESSAGE = {"message_id": _message}
+APPOINTMENTS_ANYWHERE = CONTACTS_ANYWHERE
+PRACTITIONERS = (*BANGALORE_CLINICAL, "meera")
+
+
+def _appointment_request(dataset: Any) -> int:
+    """The id of a patient's request (Sunil's enquiry) for a first assessment with Kiran at
+    Bangalore, the day after tomorrow at 10:00, made the first time."""
+    import datetime as dt
+
+    from fascia.scheduling.models import (
+        Appointment,
+        AppointmentKind,
+        AppointmentStatus,
+        AppointmentType,
+    )
+
+    kind, _created = AppointmentType.objects.get_or_create(
+        pathway_id="access-table",
+        name="Initial assessment",
+        defaults={"kind": AppointmentKind.ASSESSMENT, "minutes": 45},
+    )
+    day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    starts = dt.datetime.combine(day, dt.time(10), dt.UTC)
+    request, _created = Appointment.objects.get_or_create(
+        clinic=dataset.clinic,
+        practitioner=dataset.kiran,
+        enquiry=dataset.enquiry,
+        type=kind,
+        status=AppointmentStatus.REQUESTED,
+        defaults={"starts_at": starts, "ends_at": starts + dt.timedelta(minutes=45)},
+    )
+    return request.pk
+
+
+def _leave(dataset: Any) -> int:
+    """The id of a week of Kiran's leave at Bangalore, added by Farah the first time."""
+    import datetime as dt
+
+    from fascia.scheduling.models import Leave
+
+    first = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    leave, _created = Leave.objects.get_or_create(
+        practitioner=dataset.kiran,
+        clinic=dataset.clinic,
+        first_day=first,
+        defaults={"last_day": first + dt.timedelta(days=6), "created_by": dataset.farah},
+    )
+    return leave.pk
+
+
+def _appointment_type(dataset: Any) -> int:
+    from fascia.scheduling.models import AppointmentKind, AppointmentType
+
+    kind, _created = AppointmentType.objects.get_or_create(
+        pathway_id="access-table",
+        name="Initial assessment",
+        defaults={"kind": AppointmentKind.ASSESSMENT, "minutes": 45},
+    )
+    return kind.pk
+
+
+# Schedules: whose schedule each persona sees at Bangalore (the dataset's is Kiran's): his
+# own, the front desk's (to book), and those who manage him (managers, administrators).
+KIRANS_SCHEDULE = ("priya", "kiran", "farah", "asha")
+SCHEDULE_AREA = (*CONTACTS_ANYWHERE, "asha")
+
+
 ROWS: dict[str, Row] = {
     # The start page and the episode page (fascia/workspace/urls.py).
     # An administrator with no clinic role has no start page: the staff list is theirs.
@@ -439,6 +554,60 @@ ROWS: dict[str, Row] = {
     "treatment:session_addendum": replace(
         staff(ok=BANGALORE_CLINICAL, method="POST", answer=Answer(400)),
         parameters={"session_id": _session},
+    ),
+    # Appointments (fascia/scheduling/urls.py): the day and week of one's own clinics; an
+    # appointment for everyone with appointments in its clinic. An empty status form is
+    # refused (400); starting a session from a review is refused, back to the appointment.
+    "schedule:day": staff(ok=APPOINTMENTS_ANYWHERE),
+    "schedule:week": staff(ok=APPOINTMENTS_ANYWHERE),
+    "schedule:appointment": replace(staff(ok=BANGALORE_CONTACTS), parameters=APPOINTMENT),
+    "schedule:appointment_status": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=Answer(400)), parameters=APPOINTMENT
+    ),
+    "schedule:appointment_session": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=redirect("schedule:appointment")),
+        parameters=APPOINTMENT,
+    ),
+    # One's own calendar feed: the practitioners (clinical somewhere).
+    "schedule:feed": staff(ok=PRACTITIONERS),
+    "schedule:feed_new": staff(ok=PRACTITIONERS, method="POST"),
+    "schedule:feed_off": staff(ok=PRACTITIONERS, method="POST", answer=redirect("schedule:feed")),
+    # Messages needing attention (fascia/messaging/views.py): contact work, one's own clinics'
+    # in the list; the message is a failed reminder to Kavya. Trying again goes back to the
+    # message (with a message when it cannot be sent); an empty note is refused (400).
+    "outbox:attention": staff(ok=CONTACTS_ANYWHERE),
+    "outbox:message": replace(staff(ok=BANGALORE_CONTACTS), parameters=MESSAGE),
+    "outbox:retry": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=redirect("outbox:message")),
+        parameters=MESSAGE,
+    ),
+    "outbox:resolve": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=Answer(400)), parameters=MESSAGE
+    ),
+    # Booking, patients' requests, schedules and appointment types
+    # (fascia/scheduling/views/booking.py, views/schedules.py). The booking page without a
+    # patient or an enquiry says to start from one; an empty request decline is refused.
+    "booking:book": staff(ok=CONTACTS_ANYWHERE),
+    "booking:requests": staff(ok=CONTACTS_ANYWHERE),
+    "booking:request_confirm": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=redirect("booking:requests")),
+        parameters={"appointment_id": _appointment_request},
+    ),
+    "booking:request_decline": replace(
+        staff(ok=BANGALORE_CONTACTS, method="POST", answer=Answer(400)),
+        parameters={"appointment_id": _appointment_request},
+    ),
+    "booking:schedules": staff(ok=SCHEDULE_AREA),
+    "booking:schedule": staff(ok=KIRANS_SCHEDULE),
+    "booking:leave_new": staff(ok=STAFF_MANAGERS, method="POST", answer=Answer(400)),
+    "booking:leave_remove": replace(
+        staff(ok=STAFF_MANAGERS, method="POST", answer=redirect("booking:schedule")),
+        parameters={"leave_id": _leave},
+    ),
+    "booking:types": staff(ok=STAFF_MANAGERS),
+    "booking:type_new": staff(ok=STAFF_MANAGERS),
+    "booking:type_edit": replace(
+        staff(ok=STAFF_MANAGERS), parameters={"type_id": _appointment_type}
     ),
 }
 

@@ -29,7 +29,15 @@ from fascia.tests.url_patterns import Pattern, all_patterns
 AREAS = ("app/", "cms/", "django-admin/")
 SIGN_IN_PAGES = ("staff:login", "wagtailadmin_login", "admin:login")
 # The apps whose rows a refused request must leave alone.
-PROJECT_APPS = ("accounts", "clinics", "records", "treatment", "enquiries")
+PROJECT_APPS = (
+    "accounts",
+    "clinics",
+    "records",
+    "messaging",
+    "treatment",
+    "scheduling",
+    "enquiries",
+)
 REFUSED = "access.refused"
 
 

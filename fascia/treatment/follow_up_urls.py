@@ -1,5 +1,7 @@
-from django.urls import path
+"""The patient's follow-up after needling, mounted under /f/ (namespace `follow_up`)."""
+
+from .views import follow_up
 
 app_name = "follow_up"
 
-urlpatterns: list = []
+urlpatterns = follow_up.urlpatterns

@@ -2,9 +2,9 @@
 
 The episode's timeline is one query per kind of row (enquiries, calls, links, link openings,
 screenings, judgements, alerts, assessments, measurements, consents; treatment sessions,
-adverse events, the care plan, exercise programmes, the discharge), whether it has one entry
-or hundreds. Nothing here checks permissions: the view fetches the episode with
-`access_episode` first.
+adverse events, follow-ups after needling, the care plan, exercise programmes, the
+discharge), whether it has one entry or hundreds. Nothing here checks permissions: the
+view fetches the episode with `access_episode` first.
 """
 
 from collections import defaultdict
@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -41,7 +42,14 @@ from fascia.records.screening import OUTCOME_LABELS, pathway_of
 from fascia.treatment.adverse_events import NamedEvent, named_events
 from fascia.treatment.care_plans import CarePlanSummary, care_plan_summary
 from fascia.treatment.exercises import ProgrammeSummary, programme_summary
-from fascia.treatment.models import AdverseEvent, CarePlan, Discharge, ExerciseProgramme
+from fascia.treatment.follow_ups import FollowUpRow, follow_up_rows
+from fascia.treatment.models import (
+    AdverseEvent,
+    CarePlan,
+    Discharge,
+    ExerciseProgramme,
+    FollowUp,
+)
 from fascia.treatment.outcomes import Outcomes, episode_outcomes
 from fascia.treatment.sessions import SessionRow, StartCheck, session_rows, start_check
 
@@ -128,6 +136,7 @@ class TreatmentRows:
     care_plan: CarePlan | None
     programmes: list[ExerciseProgramme]
     discharge: Discharge | None
+    follow_ups: list[FollowUpRow]
 
 
 def treatment_rows(
@@ -138,8 +147,8 @@ def treatment_rows(
     care_plan: CarePlan | None,
     discharge: Discharge | None,
 ) -> TreatmentRows:
-    """The rows the page has not read already: adverse events and every programme given
-    (two queries)."""
+    """The rows the page has not read already: adverse events, follow-ups and every
+    programme given (three queries)."""
     found = AdverseEvent.objects.filter(session__episode=episode).select_related("session")
     return TreatmentRows(
         sessions=sessions,
@@ -147,6 +156,10 @@ def treatment_rows(
         care_plan=care_plan,
         programmes=list(episode.exercise_programmes.select_related("created_by")),
         discharge=discharge,
+        follow_ups=follow_up_rows(
+            pathway,
+            list(FollowUp.objects.filter(session__episode=episode).select_related("session")),
+        ),
     )
 
 
@@ -162,6 +175,7 @@ def timeline(
         *_assessment_entries(episode, rows, pathway),
         *_consent_entries(episode, rows),
         *_session_entries(treatment),
+        *_follow_up_entries(treatment),
         *_care_entries(episode, treatment),
     ]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
@@ -336,6 +350,24 @@ def _session_entries(treatment: TreatmentRows) -> Iterable[TimelineEntry]:
             ),
             reverse("treatment:adverse_event", args=[event.pk]),
         )
+
+
+def _follow_up_entries(treatment: TreatmentRows) -> Iterable[TimelineEntry]:
+    for row in treatment.follow_ups:
+        follow_up = row.follow_up
+        url = reverse("treatment:session", args=[follow_up.session_id]) + "#follow-ups"
+        title = _("Follow-up after session %(number)d: %(check)s") % {
+            "number": follow_up.session.number,
+            "check": row.title,
+        }
+        status = follow_up.get_status_display()
+        if follow_up.answered_at is not None:
+            yield TimelineEntry(follow_up.answered_at, "follow-up", title, row.outcome, url)
+        else:
+            due = _("due %(when)s") % {
+                "when": date_format(timezone.localtime(follow_up.due_at), "j M Y, H:i")
+            }
+            yield TimelineEntry(follow_up.due_at, "follow-up", title, f"{status} · {due}", url)
 
 
 def _care_entries(episode: Episode, treatment: TreatmentRows) -> Iterable[TimelineEntry]:

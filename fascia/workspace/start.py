@@ -23,6 +23,7 @@ from fascia.clinics.models import Clinic, Credential, Membership, Role
 from fascia.clinics.permissions import Capability, clinic_ids_for
 from fascia.enquiries.models import Enquiry, Status
 from fascia.enquiries.queries import overdue_filter, with_queue_facts
+from fascia.messaging.attention import attention_count
 from fascia.records.models import (
     CLOSED_STATUSES,
     Alert,
@@ -32,6 +33,9 @@ from fascia.records.models import (
     PatientLink,
 )
 from fascia.records.queries import open_alerts_for
+from fascia.scheduling.models import Appointment, AppointmentStatus
+from fascia.treatment.follow_ups import unanswered_follow_ups
+from fascia.treatment.models import FollowUp
 from fascia.treatment.outcomes import Outcomes, outcomes_for
 
 from .steps import NextStep, Step, next_steps, state_of, with_state
@@ -89,12 +93,18 @@ class StartPage:
     waiting: list[tuple[str, list[Waiting]]] = field(default_factory=list)
     for_review: list[ForReview] = field(default_factory=list)
     """Open episodes whose outcomes the engine flags for review, with its reasons."""
+    unanswered_follow_ups: list[FollowUp] = field(default_factory=list)
+    """Follow-ups after needling the patient did not answer (`follow_ups.unanswered_follow_ups`)."""
     totals: ClinicCounts | None = None
     per_clinic: list[ClinicCounts] = field(default_factory=list)
     credentials: list[CredentialWarning] = field(default_factory=list)
     """The person's own credentials that end soon or have ended, and their staff's."""
     to_check: list[Credential] = field(default_factory=list)
     """Their staff's credentials waiting for a manager to check them against the evidence."""
+    messages_needing_attention: int | None = None
+    appointment_requests: int = 0
+    """Patients' appointment requests waiting for the front desk to confirm or decline."""
+    """Messages to patients that failed or were not sent (None: not theirs to see)."""
 
 
 def _clinics_by_role(user: User) -> dict[str, set[int]]:
@@ -145,10 +155,12 @@ def start_page(user: User) -> StartPage:
     _alerts(page, counts, user, clinical_ids)
     if own or managed:
         _episodes(page, counts, user, own, managed)
+        page.unanswered_follow_ups = list(unanswered_follow_ups(user, own, managed)[:LIST_LENGTH])
     staff_of = roles[Role.CLINIC_MANAGER] & clinic_ids_for(user, Capability.STAFF)
     today = timezone.localdate()
     page.credentials = credential_warnings(holder=user, clinic_ids=staff_of, today=today)
     page.to_check = credentials_to_check(by=user, clinic_ids=staff_of, today=today)
+    page.messages_needing_attention = attention_count(user)
     totals = ClinicCounts(clinic=None)
     for line in counts.values():
         for number in fields(ClinicCounts)[1:]:
@@ -187,6 +199,9 @@ def _desk_lists(page: StartPage, counts: dict[int | None, ClinicCounts], desk: s
     _count_by_clinic(new, counts, "new_enquiries", "clinic")
     _count_by_clinic(overdue, counts, "overdue", "clinic")
     _count_by_clinic(links, counts, "screenings_out", "episode__clinic")
+    page.appointment_requests = Appointment.objects.filter(
+        clinic__in=desk, status=AppointmentStatus.REQUESTED
+    ).count()
 
 
 def _alerts(

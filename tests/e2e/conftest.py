@@ -205,6 +205,32 @@ def format_violations(violations) -> str:
     return "\n".join(lines)
 
 
+# The innermost elements reaching past 360 px, with the section they are in: what to fix.
+WIDER_THAN_A_PHONE = """() => [...document.querySelectorAll("body *")]
+    .filter((element) => element.getBoundingClientRect().right > 360)
+    .filter((element) => ![...element.children].some(
+        (child) => child.getBoundingClientRect().right > 360))
+    .slice(0, 5)
+    .map((element) => [
+        element.closest("section")?.getAttribute("aria-labelledby") ?? "",
+        `${element.tagName.toLowerCase()}.${element.className}`,
+        Math.round(element.getBoundingClientRect().right),
+    ].join(" "))"""
+
+
+@pytest.fixture(scope="session")
+def assert_fits_a_phone():
+    """`assert_fits_a_phone(page, what)`: fail, naming what reaches past the edge, unless
+    the page is no wider than a 360 px phone."""
+
+    def check(page, what: str) -> None:
+        page.wait_for_load_state("load")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{what} is {width} px wide: {page.evaluate(WIDER_THAN_A_PHONE)}"
+
+    return check
+
+
 @pytest.fixture(scope="session")
 def assert_accessible(axe_source):
     """Run axe-core on the page and fail, listing each violation, unless there are none.

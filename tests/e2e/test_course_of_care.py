@@ -37,25 +37,6 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-# The innermost elements reaching past 360 px, with the section they are in: what to fix.
-WIDER_THAN_A_PHONE = """() => [...document.querySelectorAll("body *")]
-    .filter((element) => element.getBoundingClientRect().right > 360)
-    .filter((element) => ![...element.children].some(
-        (child) => child.getBoundingClientRect().right > 360))
-    .slice(0, 5)
-    .map((element) => [
-        element.closest("section")?.getAttribute("aria-labelledby") ?? "",
-        `${element.tagName.toLowerCase()}.${element.className}`,
-        Math.round(element.getBoundingClientRect().right),
-    ].join(" "))"""
-
-
-def assert_fits_a_phone(page, what: str) -> None:
-    page.wait_for_load_state("load")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 360, f"{what} is {width} px wide: {page.evaluate(WIDER_THAN_A_PHONE)}"
-
-
 def pdf_from(page, href: str) -> bytes:
     response = page.request.get(href)
     assert response.status == 200
@@ -92,7 +73,15 @@ def record_pain(page, *, before: int, after: int) -> None:
 
 
 def test_kavyas_course_of_care_on_a_phone(
-    mobile_page, browsing, assert_accessible, sign_in, bangalore, priya, arjun, tmp_path
+    mobile_page,
+    browsing,
+    assert_accessible,
+    assert_fits_a_phone,
+    sign_in,
+    bangalore,
+    priya,
+    arjun,
+    tmp_path,
 ):
     # Part 1's journey ends here: screened with nothing against needling, assessed, consented.
     episode = make_episode(bangalore, by=priya, physiotherapist=arjun)

@@ -133,7 +133,18 @@ class TestClinicList:
         ("persona", "links"),
         [
             ("asha", ["Staff", "Clinics", "Audit trail"]),
-            ("farah", ["Start", "Patients", "Enquiries", "Staff", "Clinics", "Audit trail"]),
+            (
+                "farah",
+                [
+                    "Start",
+                    "Patients",
+                    "Appointments",
+                    "Enquiries",
+                    "Staff",
+                    "Clinics",
+                    "Audit trail",
+                ],
+            ),
         ],
     )
     def test_administrators_and_managers_find_it_in_the_navigation(

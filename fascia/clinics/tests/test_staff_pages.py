@@ -138,6 +138,7 @@ class TestNavigation:
         assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == [
             "Start",
             "Patients",
+            "Appointments",
             "Enquiries",
             "Staff",
             "Clinics",
@@ -149,6 +150,7 @@ class TestNavigation:
         assert [a.get_text(strip=True) for a in soup.select(".app-nav a")] == [
             "Start",
             "Patients",
+            "Appointments",
             "Enquiries",
         ]
 

@@ -81,8 +81,13 @@ class TestTheForm:
         converted = (
             soup_of(client.get(detail)).select_one("#patient-heading").find_parent("section")
         )
-        assert converted.get_text(" ", strip=True) == "Patient Converted: Kavya Rao"
-        assert converted.select_one("a")["href"] == f"/app/patients/{patient.pk}/"
+        assert converted.get_text(" ", strip=True) == (
+            "Patient Converted: Kavya Rao Book an appointment"
+        )
+        assert [a["href"] for a in converted.select("a")] == [
+            f"/app/patients/{patient.pk}/",
+            f"/app/appointments/book/?enquiry={kavyas_enquiry.reference}",
+        ]
 
 
 @pytest.mark.django_db

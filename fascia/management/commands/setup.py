@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from fascia.accounts.models import OrganisationRole, User
+from fascia.scheduling.schedules import seed_appointment_types
 from fascia.website.seed import ContentError, load_site_content
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"The site content is not valid:\n{error}") from error
         created = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created.items()))
         self.stdout.write(f"Site content: created {created or 'nothing (all present)'}.")
+        types = seed_appointment_types()
+        self.stdout.write(f"Appointment types: created {types}.")
         if not no_admin:
             self.ensure_admin(admin_username)
 

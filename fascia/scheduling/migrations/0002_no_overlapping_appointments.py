@@ -9,22 +9,20 @@ IntegrityError in the transaction that tried, whatever the application checked b
 
 from django.db import migrations
 
-HOLDING = "('requested', 'booked', 'arrived', 'done')"
-
 POSTGRESQL = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     "ALTER TABLE scheduling_appointment ADD CONSTRAINT scheduling_appointment_no_overlap "
     "EXCLUDE USING gist (practitioner_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
-    f"WHERE (status IN {HOLDING})",
+    "WHERE (status IN ('requested', 'booked', 'arrived', 'done'))",
 ]
 POSTGRESQL_UNDO = [
     "ALTER TABLE scheduling_appointment DROP CONSTRAINT scheduling_appointment_no_overlap"
 ]
 
 SQLITE_CHECK = (
-    f"WHEN NEW.status IN {HOLDING} AND EXISTS ("
+    "WHEN NEW.status IN ('requested', 'booked', 'arrived', 'done') AND EXISTS ("
     "SELECT 1 FROM scheduling_appointment a WHERE a.practitioner_id = NEW.practitioner_id "
-    f"AND a.id IS NOT NEW.id AND a.status IN {HOLDING} "
+    "AND a.id IS NOT NEW.id AND a.status IN ('requested', 'booked', 'arrived', 'done') "
     "AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at) "
     "BEGIN SELECT RAISE(ABORT, 'scheduling_appointment_no_overlap: the practitioner already "
     "has an appointment at that time'); END"

@@ -18,6 +18,7 @@ from fascia.records.models import Episode, EpisodeStatus, Measurement
 from fascia.records.screening import current_screening, pathway_of, screening_record, stored_answers
 
 from .. import events
+from ..follow_ups import follow_ups_schedule
 from ..models import (
     ComponentKind,
     NeedleIncident,
@@ -412,6 +413,7 @@ def session_sign(*, session: TreatmentSession, by: User, ip: str | None) -> Trea
             ip=ip,
             detail={"insertions": len(insertions), "incident": has_incident},
         )
+        follow_ups_schedule(session, pathway, by=by)
     return session
 
 

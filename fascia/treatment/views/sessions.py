@@ -30,6 +30,7 @@ from fascia.records.queries import access_episode
 from fascia.records.screening import current_screening, pathway_of, stored_answers
 
 from .. import events, sessions
+from ..follow_ups import session_follow_ups
 from ..forms.sessions import (
     AddendumForm,
     AftercareForm,
@@ -156,6 +157,7 @@ def _render(
         ),
         "chart_size": (body_chart.WIDTH, body_chart.HEIGHT),
         "forms": page_forms,
+        "follow_ups": session_follow_ups(session, pathway),
     }
     return render(request, "treatment/sessions/session.html", context, status=status)
 

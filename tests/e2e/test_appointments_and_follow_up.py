@@ -1,0 +1,157 @@
+"""Appointments and the check-in after needling, in a real browser.
+
+Priya, at the front desk, books an initial assessment from a new enquiry and finds it on
+tomorrow's day view. Kavya's needling session is signed; a day later her follow-up text
+arrives (the worker's task sends it, written by the SMS file backend), and on her phone
+she reports new tingling in her leg: she is told to contact her physiotherapist today, with
+the clinic's number. Arjun finds the alert and acknowledges it with a note, and the draft
+adverse event waits for him on the session. Every page fits a 360 px screen where it is
+opened on one, and passes axe-core.
+"""
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from fascia.enquiries.tests.factories import EnquiryFactory
+from fascia.messaging.delivery import deliver
+from fascia.records.data_rights import contact_consent_give
+from fascia.records.models import Alert, AlertKind
+from fascia.records.tests.factories import make_episode
+from fascia.scheduling.models import Appointment, AppointmentStatus, WorkingHours
+from fascia.scheduling.schedules import seed_appointment_types
+from fascia.treatment.models import AdverseEvent, AdverseEventStatus, FollowUpStatus
+from fascia.treatment.tests.test_follow_ups import sign_needling_session
+from fascia.treatment.tests.test_sessions import prepare
+
+FOLLOW_UP_LINK = re.compile(r"https?://[^\s/]+(/f/[\w-]+/)")
+ANSWERS = {
+    "bruising_or_bleeding": "no",
+    "faint_or_drowsy": "no",
+    "fever_or_unwell": "no",
+    "symptoms_worse": "no",
+    "new_leg_symptoms": "yes",
+    "worsening_weakness": "no",
+    "site_red_hot": "no",
+    "saddle_or_bladder": "no",
+}
+
+
+def sms_sent_to(number: str) -> list[str]:
+    """The texts the SMS file backend wrote for `number`, oldest first."""
+    log = Path(settings.VAR_DIR) / "messages" / "sms.jsonl"
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return [row["text"] for row in rows if row["to"] == number]
+
+
+def test_booking_from_an_enquiry_and_the_day_after_needling(
+    desktop_page,
+    mobile_page,
+    sign_in,
+    assert_accessible,
+    assert_fits_a_phone,
+    bangalore,
+    priya,
+    arjun,
+    time_machine,
+):
+    axe = assert_accessible
+    zone = ZoneInfo(bangalore.time_zone)
+    tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
+    seed_appointment_types()
+    WorkingHours.objects.create(
+        practitioner=arjun,
+        clinic=bangalore,
+        weekday=tomorrow.weekday(),
+        starts=dt.time(9, 0),
+        ends=dt.time(13, 0),
+        break_starts=dt.time(11, 0),
+        break_ends=dt.time(11, 30),
+    )
+    enquiry = EnquiryFactory(clinic=bangalore, name="Ravi Menon")
+
+    # The front desk books the enquirer's first assessment.
+    page = desktop_page
+    sign_in(page, "priya")
+    page.goto(f"/app/enquiries/{enquiry.reference}/")
+    page.get_by_role("link", name="Book an appointment").click()
+    page.get_by_role("combobox", name="Appointment").select_option(
+        label="Initial assessment (45 min)"
+    )
+    page.get_by_label("From").fill(tomorrow.isoformat())
+    # Each change asks for the free times again (HTMX); without JavaScript, "Show free
+    # times" does.
+    arjun_s_times = page.get_by_role("group", name=re.compile(r"^Arjun Rao"))
+    expect(arjun_s_times).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(re.compile(rf"day={tomorrow}"))
+    axe(page)
+    arjun_s_times.get_by_label("09:00").check()
+    page.get_by_role("button", name="Book").click()
+    appointment = Appointment.objects.get(enquiry=enquiry)
+    assert (appointment.practitioner, appointment.status) == (arjun, AppointmentStatus.BOOKED)
+    assert appointment.starts_at == dt.datetime.combine(tomorrow, dt.time(9, 0), zone)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ravi Menon")
+    expect(page.locator("main")).to_contain_text("Initial assessment")
+    axe(page)
+    page.goto(f"/app/appointments/?clinic={bangalore.pk}&day={tomorrow}")
+    day = page.locator("main")
+    expect(day).to_contain_text("Ravi Menon")
+    expect(day).to_contain_text("09:00")
+    axe(page)
+
+    # Arjun needles Kavya's left piriformis and gluteus medius, and signs the session.
+    episode = make_episode(bangalore, by=priya, physiotherapist=arjun)
+    contact_consent_give(episode.patient, notice_version="patients/1", by=priya, ip=None)
+    session = sign_needling_session(prepare(episode, arjun), arjun)
+    day_1 = session.follow_ups.get(check_id="day_1")
+    assert day_1.due_at == session.signed_at + dt.timedelta(hours=24)
+
+    # A day later the worker sends the 24-hour check; the text reaches Kavya's phone.
+    time_machine.move_to(day_1.due_at + dt.timedelta(minutes=1))
+    assert deliver.call(day_1.message_id) == "sent"
+    [text] = sms_sent_to(episode.patient.mobile.as_e164)
+    link = FOLLOW_UP_LINK.search(text)
+    assert link, text
+
+    # On her phone she reports new tingling in her leg.
+    phone = mobile_page
+    phone.goto(link.group(1))
+    axe(phone)
+    assert_fits_a_phone(phone, "the follow-up questions")
+    phone.locator("[name='soreness']").fill("3")
+    for question, answer in ANSWERS.items():
+        phone.locator(f"[name='{question}'][value='{answer}']").check()
+    phone.get_by_role("button", name="Send my answers", exact=True).click()
+    advice = phone.locator("main")
+    expect(advice).to_contain_text("Please contact your physiotherapist today")
+    call_now = phone.get_by_role("link", name=re.compile(f"^Call {bangalore.name} now"))
+    expect(call_now).to_have_attribute("href", f"tel:{bangalore.phone}")
+    axe(phone)
+    assert_fits_a_phone(phone, "the follow-up advice")
+    day_1.refresh_from_db()
+    assert (day_1.status, day_1.outcome) == (FollowUpStatus.ANSWERED, "contact_today")
+    alert = Alert.objects.get(episode=episode, kind=AlertKind.FOLLOW_UP)
+    draft = AdverseEvent.objects.get(session=session, status=AdverseEventStatus.DRAFT)
+    assert draft.kind == "new_neurological_symptoms"
+
+    # Arjun sees the alert on his start page and acknowledges it with a note.
+    page.context.clear_cookies()
+    sign_in(page, "arjun")
+    page.goto("/app/")
+    alerts = page.get_by_role("region", name=re.compile("Open alerts"))
+    expect(alerts).to_contain_text(episode.patient.full_name)
+    alerts.get_by_role("link", name=episode.patient.full_name).click()
+    axe(page)
+    page.get_by_text("Acknowledge this alert").click()
+    page.get_by_label("What was done").fill("Called Kavya: tingling settling, no weakness. Review at 72 h.")
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
+    alert.refresh_from_db()
+    assert not alert.is_open
+    assert alert.acknowledged_by == arjun
+    axe(page)
