@@ -24,6 +24,7 @@ in `pytest_plugins` below; they are made per test, inside its transaction.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -49,10 +50,17 @@ DB_NAME_VARIABLE = "FASCIA_TEST_DB_NAME"
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """The `slow` tests (a manage.py subprocess each) first, after pytest-django's ordering
-    (database tests, then transactional, then the rest): under xdist they start while the
-    other workers take the many short tests, instead of trailing at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The long tests first, after pytest-django's ordering (database tests, then
+    transactional, then the rest): the `slow` ones (a manage.py subprocess each), then the
+    browser journeys (`e2e`, tens of seconds each). Under xdist they are handed out one to
+    each worker in turn and run while the others take the many short tests, instead of
+    trailing at the end with the other workers idle."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("slow") is None,
+            item.get_closest_marker("e2e") is None,
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -235,18 +243,30 @@ def django_db_createdb(django_db_createdb, _database_files) -> bool:
 
 
 @pytest.fixture(scope="session")
-def django_db_keepdb(request, django_db_keepdb, _database_files) -> bool:
-    """Without --reuse-db, SQLite's test database starts as a copy of the file `manage.py
-    migrate` made once for the whole run (`migrated_sqlite_file`), which Django then keeps
-    instead of migrating it again: each xdist worker copies a file in a fraction of a second
-    instead of spending some twenty seconds running every migration itself."""
+def django_db_keepdb(request, django_db_keepdb, django_db_blocker, _database_files) -> bool:
+    """Without --reuse-db, each xdist worker's test database starts as a copy of one
+    database `manage.py migrate` made once for the whole run, which Django then keeps
+    instead of migrating it again: a copied file on SQLite (`migrated_sqlite_file`), a
+    `CREATE DATABASE … TEMPLATE` on PostgreSQL (`migrated_postgres_template`). A copy takes
+    a second or two; running every migration takes a worker some twenty seconds."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if django_db_keepdb or database["ENGINE"] != "django.db.backends.sqlite3":
-        return django_db_keepdb
-    _copy_sqlite(request.getfixturevalue("migrated_sqlite_file"), Path(database["TEST"]["NAME"]))
-    return True
+    if django_db_keepdb:
+        return True
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        _copy_sqlite(
+            request.getfixturevalue("migrated_sqlite_file"), Path(database["TEST"]["NAME"])
+        )
+        return True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        template = request.getfixturevalue("migrated_postgres_template")
+        with django_db_blocker.unblock(), _postgres_lock(), _maintenance_cursor() as cursor:
+            name = database["TEST"]["NAME"]
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return True
+    return False
 
 
 # -- A database as `manage.py migrate` makes it ------------------------------------------
@@ -300,6 +320,81 @@ def migrated_sqlite_file(request, _database_files) -> Path:
             stale.with_suffix(".lock").unlink(missing_ok=True)
             stale_lock.close()
     return target
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(request, django_db_blocker, _database_files) -> str:
+    """A PostgreSQL database exactly as `manage.py migrate` leaves it, named by the
+    migrations' fingerprint, for each worker's test database to be made from: made once
+    (the first worker makes it while the others wait), kept for later runs, and those of
+    other migrations removed."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    base = database["TEST"]["NAME"].removesuffix(f"_{XDIST_WORKER}")
+    template = f"{base}_migrated_{migrations_fingerprint()}"
+    with django_db_blocker.unblock(), _postgres_lock():
+        with _maintenance_cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}_migrated_%"]
+            )
+            existing = {row[0] for row in cursor.fetchall()}
+            for stale in existing - {template}:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+            if template in existing:
+                return template
+            cursor.execute(f'CREATE DATABASE "{template}"')
+        user = database.get("USER") or ""
+        password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+        at = f"{user}{password}@" if user else ""
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "fascia.settings",
+            "FASCIA_VAR_DIR": str(request.getfixturevalue("tmp_path_factory").mktemp("var")),
+            "DATABASE_URL": (
+                f"postgres://{at}{database.get('HOST') or ''}:{database.get('PORT') or 5432}"
+                f"/{template}"
+            ),
+        }
+        env.pop("REDIS_URL", None)
+        made = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if made.returncode:
+            with _maintenance_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            raise RuntimeError(f"manage.py migrate failed:\n{made.stdout}{made.stderr}")
+    return template
+
+
+@contextlib.contextmanager
+def _postgres_lock():
+    """One worker at a time makes the template or copies it (a file lock in the run's
+    shared var directory)."""
+    from django.conf import settings
+
+    path = Path(settings.VAR_DIR) / "test-databases" / "postgres.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextlib.contextmanager
+def _maintenance_cursor():
+    """A cursor on PostgreSQL's maintenance database, outside any test database."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        yield cursor
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

@@ -220,15 +220,21 @@ def patient_may_change(appointment: Appointment, *, now: dt.datetime | None = No
     return appointment.status == S.BOOKED and appointment.starts_at > now
 
 
+def _locked_for_patient(appointment: Appointment, *, now: dt.datetime) -> Appointment:
+    """The appointment locked for the patient's change, refused once it can no longer change."""
+    current = _locked(appointment)
+    if not patient_may_change(current, now=now):
+        raise ActionError(_("This appointment can no longer be changed here."))
+    return current
+
+
 def appointment_confirm_by_patient(
     appointment: Appointment, *, now: dt.datetime | None = None
 ) -> Appointment:
     """The patient says they will come. Saying it again changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        current = _locked(appointment)
-        if not patient_may_change(current, now=now):
-            raise ActionError(_("This appointment can no longer be changed here."))
+        current = _locked_for_patient(appointment, now=now)
         if current.patient_confirmed_at is None:
             current.patient_confirmed_at = now
             current.save(update_fields=["patient_confirmed_at"])
@@ -242,9 +248,7 @@ def appointment_cancel_by_patient(
     """The patient cancels before it begins: the time is free again and the reminder ends."""
     now = now or timezone.now()
     with transaction.atomic():
-        current = _locked(appointment)
-        if not patient_may_change(current, now=now):
-            raise ActionError(_("This appointment can no longer be changed here."))
+        current = _locked_for_patient(appointment, now=now)
         current.status = S.CANCELLED
         current.status_changed_at = now
         current.status_changed_by = None

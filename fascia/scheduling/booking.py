@@ -20,7 +20,6 @@ from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from fascia.accounts import audit
 from fascia.accounts.models import User
 from fascia.clinics.models import Clinic
 from fascia.clinics.permissions import Capability, in_my_clinics, require
@@ -28,6 +27,7 @@ from fascia.enquiries.models import Enquiry, Status
 from fascia.records.models import Patient
 
 from . import events
+from .appointments import audit_appointment
 from .models import Appointment, AppointmentStatus, AppointmentType
 from .reminders import schedule_reminder
 from .slots import local_time, slots_for
@@ -47,12 +47,10 @@ def patient_of(enquiry: Enquiry) -> Patient | None:
 def _audit(
     action: str, appointment: Appointment, *, by: User | None, ip: str | None, **detail: object
 ) -> None:
-    audit.record(
+    audit_appointment(
         action,
         appointment,
-        actor=by,
-        clinic=appointment.clinic_id,
-        patient=appointment.patient_id,
+        by=by,
         ip=ip,
         detail={
             "type": appointment.type.name,

@@ -211,17 +211,6 @@ def access_type(user: object, type_id: int) -> AppointmentType:
     return found
 
 
-TYPE_FIELDS = (
-    "pathway_id",
-    "name",
-    "kind",
-    "minutes",
-    "needs_dry_needling_credential",
-    "bookable_by_patients",
-    "active",
-)
-
-
 def appointment_type_save(
     appointment_type: AppointmentType, *, changed: list[str], by: User, ip: str | None
 ) -> AppointmentType:

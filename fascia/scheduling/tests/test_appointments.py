@@ -16,7 +16,7 @@ from fascia.tests.html import messages_on, soup_of, text_of
 from fascia.tests.personas import signed_in
 from fascia.treatment.models import TreatmentSession
 
-from .calendar_data import TUESDAY, at, make_appointment
+from .schedule_data import TUESDAY, at, make_appointment
 
 
 @pytest.fixture

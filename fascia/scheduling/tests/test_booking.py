@@ -3,81 +3,40 @@ here, PostgreSQL's exclusion constraint with two concurrent bookings), audit and
 
 import datetime as dt
 import threading
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from fascia.accounts.models import AuditEvent
+from fascia.accounts.models import AuditEvent, User
+from fascia.clinics.models import Clinic
 from fascia.enquiries.models import Enquiry
 from fascia.enquiries.tests.factories import EnquiryFactory
 from fascia.messaging.models import Message
 from fascia.records.tests.factories import make_episode, make_patient
 from fascia.scheduling import events
 from fascia.scheduling.booking import BookingError, book
-from fascia.scheduling.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    AppointmentType,
-    WorkingHours,
-)
+from fascia.scheduling.models import Appointment, AppointmentStatus, AppointmentType
 
-IST = ZoneInfo("Asia/Kolkata")
-MONDAY = dt.date(2027, 3, 1)
-BEFORE = dt.datetime(2027, 2, 1, 9, 0, tzinfo=IST)
-TEN = dt.datetime(2027, 3, 1, 10, 0, tzinfo=IST)
+from .schedule_data import BEFORE, IST, MONDAY, at, works
+
+TEN = at(MONDAY, 10)
 
 
-@pytest.fixture
-def assessment(db) -> AppointmentType:
-    return AppointmentType.objects.create(
-        pathway_id="piriformis-dry-needling",
-        name="Initial assessment",
-        kind=AppointmentKind.ASSESSMENT,
-        minutes=45,
-        bookable_by_patients=True,
+def book_at_ten(
+    clinic: Clinic, appointment_type: AppointmentType, practitioner: User, by: User, **more
+) -> Appointment:
+    """`book` at ten on Monday with no address, seen from a month before; `more` names the
+    patient or enquiry and may change the rest."""
+    values = {"starts_at": TEN, "ip": None, "now": BEFORE, **more}
+    return book(
+        clinic=clinic, appointment_type=appointment_type, practitioner=practitioner, by=by, **values
     )
-
-
-@pytest.fixture
-def needling(db) -> AppointmentType:
-    return AppointmentType.objects.create(
-        pathway_id="piriformis-dry-needling",
-        name="Dry-needling treatment session",
-        kind=AppointmentKind.TREATMENT,
-        minutes=30,
-        needs_dry_needling_credential=True,
-    )
-
-
-def works(person, clinic, weekday=0, starts="09:00", ends="13:00") -> WorkingHours:
-    return WorkingHours.objects.create(
-        practitioner=person,
-        clinic=clinic,
-        weekday=weekday,
-        starts=dt.time.fromisoformat(starts),
-        ends=dt.time.fromisoformat(ends),
-    )
-
-
-def new_enquiry(clinic, key="") -> Enquiry:
-    return EnquiryFactory(clinic=clinic)
 
 
 def test_booking_for_a_patient_is_audited_with_its_reminder(arjun, priya, bangalore, assessment):
     works(arjun, bangalore)
     patient = make_patient(bangalore, by=priya)
-    appointment = book(
-        clinic=bangalore,
-        appointment_type=assessment,
-        practitioner=arjun,
-        starts_at=TEN,
-        patient=patient,
-        by=priya,
-        ip="10.0.0.1",
-        now=BEFORE,
-    )
+    appointment = book_at_ten(bangalore, assessment, arjun, priya, patient=patient, ip="10.0.0.1")
     assert appointment.status == AppointmentStatus.BOOKED
     assert appointment.ends_at == TEN + dt.timedelta(minutes=45)
     event = AuditEvent.objects.get(action=events.APPOINTMENT_BOOKED)
@@ -91,27 +50,16 @@ def test_booking_for_a_patient_is_audited_with_its_reminder(arjun, priya, bangal
 
 def test_a_second_booking_of_the_same_time_is_refused_clearly(arjun, priya, bangalore, assessment):
     works(arjun, bangalore)
-    first = new_enquiry(bangalore, "a")
-    book(
-        clinic=bangalore,
-        appointment_type=assessment,
-        practitioner=arjun,
-        starts_at=TEN,
-        enquiry=first,
-        by=priya,
-        ip=None,
-        now=BEFORE,
-    )
+    first = EnquiryFactory(clinic=bangalore)
+    book_at_ten(bangalore, assessment, arjun, priya, enquiry=first)
     with pytest.raises(BookingError, match="Arjun Rao already has an appointment at 10:15"):
-        book(
-            clinic=bangalore,
-            appointment_type=assessment,
-            practitioner=arjun,
+        book_at_ten(
+            bangalore,
+            assessment,
+            arjun,
+            priya,
             starts_at=TEN + dt.timedelta(minutes=15),
-            enquiry=new_enquiry(bangalore, "b"),
-            by=priya,
-            ip=None,
-            now=BEFORE,
+            enquiry=EnquiryFactory(clinic=bangalore),
         )
     assert Appointment.objects.count() == 1
     assert AuditEvent.objects.filter(action=events.APPOINTMENT_BOOKED).count() == 1
@@ -121,15 +69,8 @@ def test_an_enquiry_without_a_patient_is_booked_without_a_reminder(
     arjun, priya, bangalore, assessment
 ):
     works(arjun, bangalore)
-    appointment = book(
-        clinic=bangalore,
-        appointment_type=assessment,
-        practitioner=arjun,
-        starts_at=TEN,
-        enquiry=new_enquiry(bangalore),
-        by=priya,
-        ip=None,
-        now=BEFORE,
+    appointment = book_at_ten(
+        bangalore, assessment, arjun, priya, enquiry=EnquiryFactory(clinic=bangalore)
     )
     assert appointment.patient is None
     assert not Message.objects.exists()
@@ -146,14 +87,13 @@ def test_an_enquiry_without_a_patient_is_booked_without_a_reminder(
 def test_times_not_offered_are_refused(arjun, priya, bangalore, assessment, starts_at, why):
     works(arjun, bangalore)
     with pytest.raises(BookingError, match=why):
-        book(
-            clinic=bangalore,
-            appointment_type=assessment,
-            practitioner=arjun,
+        book_at_ten(
+            bangalore,
+            assessment,
+            arjun,
+            priya,
             starts_at=starts_at,
-            enquiry=new_enquiry(bangalore),
-            by=priya,
-            ip=None,
+            enquiry=EnquiryFactory(clinic=bangalore),
             now=TEN - dt.timedelta(days=1),
         )
     assert not Appointment.objects.exists()
@@ -164,42 +104,15 @@ def test_needling_is_refused_without_a_credential_on_the_day(
 ):
     works(kiran, bangalore)
     works(arjun, bangalore)
-    enquiry = new_enquiry(bangalore)
+    enquiry = EnquiryFactory(clinic=bangalore)
     with pytest.raises(BookingError, match="dry-needling credential valid that day"):
-        book(
-            clinic=bangalore,
-            appointment_type=needling,
-            practitioner=kiran,
-            starts_at=TEN,
-            enquiry=enquiry,
-            by=priya,
-            ip=None,
-            now=BEFORE,
-        )
+        book_at_ten(bangalore, needling, kiran, priya, enquiry=enquiry)
     # Arjun's credential ends on 14 January 2029.
     late = dt.datetime(2029, 1, 15, 10, 0, tzinfo=IST)
     works(arjun, bangalore, weekday=late.weekday())
     with pytest.raises(BookingError, match="credential"):
-        book(
-            clinic=bangalore,
-            appointment_type=needling,
-            practitioner=arjun,
-            starts_at=late,
-            enquiry=enquiry,
-            by=priya,
-            ip=None,
-            now=BEFORE,
-        )
-    assert book(
-        clinic=bangalore,
-        appointment_type=needling,
-        practitioner=arjun,
-        starts_at=TEN,
-        enquiry=enquiry,
-        by=priya,
-        ip=None,
-        now=BEFORE,
-    )
+        book_at_ten(bangalore, needling, arjun, priya, starts_at=late, enquiry=enquiry)
+    assert book_at_ten(bangalore, needling, arjun, priya, enquiry=enquiry)
 
 
 def test_an_enquiry_registered_as_a_patient_is_booked_for_the_patient(
@@ -208,16 +121,7 @@ def test_an_enquiry_registered_as_a_patient_is_booked_for_the_patient(
     works(arjun, bangalore)
     episode = make_episode(bangalore, by=priya)
     enquiry = EnquiryFactory(clinic=bangalore, episode=episode)
-    appointment = book(
-        clinic=bangalore,
-        appointment_type=assessment,
-        practitioner=arjun,
-        starts_at=TEN,
-        enquiry=enquiry,
-        by=priya,
-        ip=None,
-        now=BEFORE,
-    )
+    appointment = book_at_ten(bangalore, assessment, arjun, priya, enquiry=enquiry)
     assert (appointment.patient, appointment.enquiry) == (episode.patient, enquiry)
 
 
@@ -230,7 +134,7 @@ def test_the_sqlite_trigger_refuses_an_overlapping_insert_and_update(arjun, bang
     common = {"clinic": bangalore, "practitioner": arjun, "type": assessment}
     _insert(
         **common,
-        enquiry=new_enquiry(bangalore, "x"),
+        enquiry=EnquiryFactory(clinic=bangalore),
         starts_at=TEN,
         ends_at=TEN + dt.timedelta(minutes=45),
     )
@@ -240,20 +144,20 @@ def test_the_sqlite_trigger_refuses_an_overlapping_insert_and_update(arjun, bang
     ):
         _insert(
             **common,
-            enquiry=new_enquiry(bangalore, "y"),
+            enquiry=EnquiryFactory(clinic=bangalore),
             starts_at=TEN + dt.timedelta(minutes=30),
             ends_at=TEN + dt.timedelta(minutes=75),
         )
     # Touching is not overlapping; a cancelled one holds no time.
     later = _insert(
         **common,
-        enquiry=new_enquiry(bangalore, "z"),
+        enquiry=EnquiryFactory(clinic=bangalore),
         starts_at=TEN + dt.timedelta(minutes=45),
         ends_at=TEN + dt.timedelta(minutes=90),
     )
     _insert(
         **common,
-        enquiry=new_enquiry(bangalore, "w"),
+        enquiry=EnquiryFactory(clinic=bangalore),
         starts_at=TEN,
         ends_at=TEN + dt.timedelta(minutes=30),
         status=AppointmentStatus.CANCELLED,
@@ -274,7 +178,7 @@ def test_two_concurrent_bookings_of_one_slot_give_one_appointment(
     arjun, priya, bangalore, assessment
 ):
     works(arjun, bangalore)
-    enquiries = [new_enquiry(bangalore, "p"), new_enquiry(bangalore, "q")]
+    enquiries = [EnquiryFactory(clinic=bangalore), EnquiryFactory(clinic=bangalore)]
     barrier = threading.Barrier(2)
     outcomes: list[object] = []
 
@@ -282,18 +186,7 @@ def test_two_concurrent_bookings_of_one_slot_give_one_appointment(
         try:
             barrier.wait(timeout=10)
             with transaction.atomic():
-                outcomes.append(
-                    book(
-                        clinic=bangalore,
-                        appointment_type=assessment,
-                        practitioner=arjun,
-                        starts_at=TEN,
-                        enquiry=enquiry,
-                        by=priya,
-                        ip=None,
-                        now=BEFORE,
-                    )
-                )
+                outcomes.append(book_at_ten(bangalore, assessment, arjun, priya, enquiry=enquiry))
         except BookingError as error:
             outcomes.append(error)
         finally:

@@ -13,11 +13,12 @@ from fascia.accounts.models import AuditEvent
 from fascia.enquiries.tests.factories import EnquiryFactory
 from fascia.records.tests.factories import make_patient
 from fascia.scheduling import events
-from fascia.scheduling.models import Appointment, AppointmentStatus, AppointmentType, WorkingHours
-from fascia.scheduling.schedules import seed_appointment_types
+from fascia.scheduling.models import Appointment, AppointmentStatus
 from fascia.tests.html import messages_on, soup_of, text_of
 from fascia.tests.personas import signed_in
 from fascia.tests.queries import queries_for
+
+from .schedule_data import works
 
 IST = ZoneInfo("Asia/Kolkata")
 MONDAY_MORNING = dt.datetime(2027, 3, 1, 8, 0, tzinfo=IST)
@@ -31,21 +32,9 @@ def monday():
 
 
 @pytest.fixture
-def types(db) -> dict[str, AppointmentType]:
-    seed_appointment_types()
-    return {t.name: t for t in AppointmentType.objects.all()}
-
-
-@pytest.fixture
 def week(arjun, kiran, bangalore):
     for person in (arjun, kiran):
-        WorkingHours.objects.create(
-            practitioner=person,
-            clinic=bangalore,
-            weekday=0,
-            starts=dt.time(9),
-            ends=dt.time(11),
-        )
+        works(person, bangalore, ends="11:00")
 
 
 def page_of(response) -> BeautifulSoup:
@@ -61,10 +50,9 @@ def slot_values(response) -> list[str]:
     return [radio["value"] for radio in page_of(response).select("input[name=slot]")]
 
 
-def test_the_front_desk_books_for_a_patient(client, priya, arjun, bangalore, types, week):
+def test_the_front_desk_books_for_a_patient(client, priya, arjun, bangalore, assessment, week):
     patient = make_patient(bangalore, by=priya)
     signed_in(client, priya)
-    assessment = types["Initial assessment"]
     query = f"?patient={patient.pk}&clinic={bangalore.pk}&type={assessment.pk}&day=2027-03-01"
     page = client.get(BOOK + query)
     assert page.status_code == 200
@@ -93,11 +81,10 @@ def test_the_front_desk_books_for_a_patient(client, priya, arjun, bangalore, typ
 
 
 def test_needling_slots_only_with_the_certified_physiotherapist(
-    client, priya, arjun, kiran, bangalore, types, week
+    client, priya, arjun, kiran, bangalore, needling, week
 ):
     patient = make_patient(bangalore, by=priya)
     signed_in(client, priya)
-    needling = types["Dry-needling treatment session"]
     page = client.get(BOOK + f"?patient={patient.pk}&clinic={bangalore.pk}&type={needling.pk}")
     values = slot_values(page)
     assert values and all(v.startswith(f"{arjun.pk}@") for v in values)
@@ -111,7 +98,7 @@ def test_needling_slots_only_with_the_certified_physiotherapist(
     assert not Appointment.objects.exists()
 
 
-def test_from_an_enquiry_not_yet_a_patient(client, priya, arjun, bangalore, types, week):
+def test_from_an_enquiry_not_yet_a_patient(client, priya, arjun, bangalore, assessment, week):
     enquiry = EnquiryFactory(clinic=bangalore)
     signed_in(client, priya)
     page = client.get(BOOK + f"?enquiry={enquiry.reference}")
@@ -119,7 +106,7 @@ def test_from_an_enquiry_not_yet_a_patient(client, priya, arjun, bangalore, type
     assert "no reminder can be sent" in text_of(page)
     response = client.post(
         BOOK + f"?enquiry={enquiry.reference}&clinic={bangalore.pk}"
-        f"&type={types['Initial assessment'].pk}&day=2027-03-01",
+        f"&type={assessment.pk}&day=2027-03-01",
         {"slot": slot_values(page)[0]},
     )
     assert response.status_code == 302
@@ -127,11 +114,11 @@ def test_from_an_enquiry_not_yet_a_patient(client, priya, arjun, bangalore, type
     assert (appointment.enquiry, appointment.patient) == (enquiry, None)
 
 
-def test_htmx_gets_only_the_list_of_free_times(client, priya, bangalore, types, week):
+def test_htmx_gets_only_the_list_of_free_times(client, priya, bangalore, assessment, week):
     patient = make_patient(bangalore, by=priya)
     signed_in(client, priya)
     response = client.get(
-        BOOK + f"?patient={patient.pk}&clinic={bangalore.pk}&type={types['Initial assessment'].pk}",
+        BOOK + f"?patient={patient.pk}&clinic={bangalore.pk}&type={assessment.pk}",
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -140,7 +127,9 @@ def test_htmx_gets_only_the_list_of_free_times(client, priya, bangalore, types, 
     assert "<h1>" not in html
 
 
-def test_other_clinics_records_are_404(client, meera, priya, bangalore, hyderabad, types, week):
+def test_other_clinics_records_are_404(
+    client, meera, priya, bangalore, hyderabad, assessment, week
+):
     patient = make_patient(bangalore, by=priya)
     enquiry = EnquiryFactory(clinic=bangalore)
     signed_in(client, meera)
@@ -153,9 +142,9 @@ def test_other_clinics_records_are_404(client, meera, priya, bangalore, hyderaba
     assert "Choose one of your clinics" in text_of(page)
 
 
-def test_requests_are_confirmed_or_declined(client, priya, arjun, kiran, bangalore, types):
+def test_requests_are_confirmed_or_declined(client, priya, arjun, kiran, bangalore, assessment):
     enquiry = EnquiryFactory(clinic=bangalore)
-    common = {"clinic": bangalore, "type": types["Initial assessment"], "enquiry": enquiry}
+    common = {"clinic": bangalore, "type": assessment, "enquiry": enquiry}
     ten = dt.datetime(2027, 3, 2, 10, tzinfo=IST)
     first = Appointment.objects.create(
         **common,
@@ -197,25 +186,14 @@ def test_requests_are_confirmed_or_declined(client, priya, arjun, kiran, bangalo
 
 
 def test_the_page_reads_the_same_queries_for_one_practitioner_or_many(
-    client, priya, arjun, kiran, farah, bangalore, types
+    client, priya, arjun, kiran, farah, bangalore, needling
 ):
     patient = make_patient(bangalore, by=priya)
     signed_in(client, priya)
-    url = BOOK + (
-        f"?patient={patient.pk}&clinic={bangalore.pk}"
-        f"&type={types['Dry-needling treatment session'].pk}"
-    )
-    WorkingHours.objects.create(
-        practitioner=arjun, clinic=bangalore, weekday=0, starts=dt.time(9), ends=dt.time(17)
-    )
+    url = BOOK + (f"?patient={patient.pk}&clinic={bangalore.pk}&type={needling.pk}")
+    works(arjun, bangalore, ends="17:00")
     one = queries_for(client, url)
     for person in (kiran, farah):
         for weekday in range(6):
-            WorkingHours.objects.create(
-                practitioner=person,
-                clinic=bangalore,
-                weekday=weekday,
-                starts=dt.time(9),
-                ends=dt.time(17),
-            )
+            works(person, bangalore, weekday, ends="17:00")
     assert queries_for(client, url) == one

@@ -14,7 +14,7 @@ from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
 from fascia.tests.queries import queries_for
 
-from .calendar_data import TUESDAY, at, make_appointment, works
+from .schedule_data import TUESDAY, at, make_appointment, works
 
 DAY = reverse("schedule:day")
 WEEK = reverse("schedule:week")
@@ -24,8 +24,10 @@ WEEK = reverse("schedule:week")
 def tuesday(bangalore, arjun, kiran, priya):
     """Arjun works Tuesdays 09:00 to 17:00 with lunch 13:00 to 14:00 and sees Kavya at 10:00
     and Ravi at 11:00 (cancelled); Kiran works Tuesdays but is on leave that week."""
-    works(arjun, bangalore, TUESDAY.weekday(), break_starts="13:00", break_ends="14:00")
-    works(kiran, bangalore, TUESDAY.weekday())
+    works(
+        arjun, bangalore, TUESDAY.weekday(), ends="17:00", break_starts="13:00", break_ends="14:00"
+    )
+    works(kiran, bangalore, TUESDAY.weekday(), ends="17:00")
     Leave.objects.create(
         practitioner=kiran,
         first_day=TUESDAY - dt.timedelta(days=1),

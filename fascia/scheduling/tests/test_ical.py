@@ -19,7 +19,7 @@ from fascia.scheduling.models import AppointmentStatus, CalendarFeed
 from fascia.tests.html import messages_on, soup_of
 from fascia.tests.personas import signed_in
 
-from .calendar_data import TUESDAY, at, make_appointment
+from .schedule_data import TUESDAY, at, make_appointment
 
 NOW = at(TUESDAY, 8)
 

@@ -18,7 +18,7 @@ from fascia.scheduling.models import Appointment, AppointmentStatus
 from fascia.scheduling.reminders import schedule_reminder
 from fascia.tests.csp import strict_policy_problem
 
-from .calendar_data import IST, TUESDAY, at, make_appointment
+from .schedule_data import IST, TUESDAY, at, make_appointment
 
 BOOKED_ON = dt.datetime(2027, 2, 20, 9, 0, tzinfo=IST)
 MONDAY_EVENING = at(TUESDAY - dt.timedelta(days=1), 19)

@@ -16,8 +16,9 @@ from fascia.enquiries import confirmation
 from fascia.enquiries.confirmation import confirmation_url
 from fascia.enquiries.tests.factories import EnquiryFactory
 from fascia.scheduling import events
-from fascia.scheduling.models import Appointment, AppointmentStatus, AppointmentType, WorkingHours
-from fascia.scheduling.schedules import seed_appointment_types
+from fascia.scheduling.models import Appointment, AppointmentStatus, WorkingHours
+
+from .schedule_data import works
 
 IST = ZoneInfo("Asia/Kolkata")
 MONDAY_MORNING = dt.datetime(2027, 3, 1, 8, 0, tzinfo=IST)
@@ -30,16 +31,8 @@ def monday():
 
 
 @pytest.fixture
-def assessment(db) -> AppointmentType:
-    seed_appointment_types()
-    return AppointmentType.objects.get(name="Initial assessment")
-
-
-@pytest.fixture
 def enquiry(bangalore, arjun):
-    WorkingHours.objects.create(
-        practitioner=arjun, clinic=bangalore, weekday=0, starts=dt.time(9), ends=dt.time(9, 45)
-    )
+    works(arjun, bangalore, ends="09:45")
     return EnquiryFactory(clinic=bangalore)
 
 
@@ -53,6 +46,15 @@ def words(response) -> str:
 
 def signature_of(enquiry) -> str:
     return parse_qs(urlsplit(confirmation_url(enquiry)).query)[confirmation.PARAMETER][0]
+
+
+def nine_oclock(enquiry, practitioner, appointment_type, details=None) -> dict[str, object]:
+    """The form asking for the practitioner's 09:00 on Monday, signed as the page signs it."""
+    return {
+        "details": signature_of(enquiry) if details is None else details,
+        "slot": f"{practitioner.pk}@2027-03-01T03:30:00+00:00",
+        "type": appointment_type.pk,
+    }
 
 
 def post_url(enquiry) -> str:
@@ -111,21 +113,13 @@ def test_a_post_without_its_own_signature_creates_nothing(
     client, enquiry, assessment, arjun, bangalore, forge
 ):
     other = EnquiryFactory(clinic=bangalore)
-    form = {
-        "details": forge(enquiry, other),
-        "slot": f"{arjun.pk}@2027-03-01T03:30:00+00:00",
-        "type": assessment.pk,
-    }
+    form = nine_oclock(enquiry, arjun, assessment, details=forge(enquiry, other))
     assert client.post(post_url(enquiry), form).status_code == 404
     assert not Appointment.objects.exists()
 
 
 def test_an_old_signature_creates_nothing(client, enquiry, assessment, arjun):
-    form = {
-        "details": signature_of(enquiry),
-        "slot": f"{arjun.pk}@2027-03-01T03:30:00+00:00",
-        "type": assessment.pk,
-    }
+    form = nine_oclock(enquiry, arjun, assessment)
     with time_machine.travel(MONDAY_MORNING + dt.timedelta(hours=1, minutes=1), tick=False):
         assert client.post(post_url(enquiry), form).status_code == 404
     assert not Appointment.objects.exists()
@@ -168,23 +162,14 @@ def test_a_slot_taken_meanwhile_says_so_with_fresh_slots(
 
 
 def test_a_post_from_another_site_is_refused(client, enquiry, assessment, arjun):
-    form = {
-        "details": signature_of(enquiry),
-        "slot": f"{arjun.pk}@2027-03-01T03:30:00+00:00",
-        "type": assessment.pk,
-    }
+    form = nine_oclock(enquiry, arjun, assessment)
     response = client.post(post_url(enquiry), form, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert not Appointment.objects.exists()
 
 
-def test_a_type_patients_may_not_ask_for_is_refused(client, enquiry, assessment, arjun):
-    needling = AppointmentType.objects.get(name="Dry-needling treatment session")
-    form = {
-        "details": signature_of(enquiry),
-        "slot": f"{arjun.pk}@2027-03-01T03:30:00+00:00",
-        "type": needling.pk,
-    }
+def test_a_type_patients_may_not_ask_for_is_refused(client, enquiry, needling, arjun):
+    form = nine_oclock(enquiry, arjun, needling)
     assert client.post(post_url(enquiry), form).status_code == 400
     assert not Appointment.objects.exists()
 

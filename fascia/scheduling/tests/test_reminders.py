@@ -16,7 +16,7 @@ from fascia.scheduling.appointments import appointment_set_status
 from fascia.scheduling.models import AppointmentStatus
 from fascia.scheduling.reminders import reminder_key, schedule_reminder
 
-from .calendar_data import IST, TUESDAY, at, make_appointment
+from .schedule_data import IST, TUESDAY, at, make_appointment
 
 MONDAY = TUESDAY - dt.timedelta(days=1)
 

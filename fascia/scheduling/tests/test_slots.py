@@ -1,7 +1,6 @@
 """Free slots: the pure rule, and what `slots_for` reads from the schedules."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -10,23 +9,11 @@ from django.utils import timezone
 
 from fascia.clinics.credentials import dry_needling_credential
 from fascia.clinics.models import Credential, CredentialKind, Membership, Role
-from fascia.scheduling.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    AppointmentType,
-    Leave,
-    WorkingHours,
-)
+from fascia.enquiries.tests.factories import EnquiryFactory
+from fascia.scheduling.models import Appointment, AppointmentStatus, Leave
 from fascia.scheduling.slots import by_day_and_practitioner, free_slots, slots_for
 
-IST = ZoneInfo("Asia/Kolkata")
-MONDAY = dt.date(2027, 3, 1)
-BEFORE = dt.datetime(2027, 2, 1, 9, 0, tzinfo=IST)
-
-
-def at(day: dt.date, hour: int, minute: int = 0, zone=IST) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+from .schedule_data import BEFORE, IST, MONDAY, at, make_appointment, works
 
 
 def times(starts) -> list[str]:
@@ -36,24 +23,41 @@ def times(starts) -> list[str]:
 # The pure rule.
 
 
-def test_a_stretch_is_cut_into_appointments_every_step():
-    starts = free_slots(
-        [(at(MONDAY, 9), at(MONDAY, 11))], [], [], [], day=MONDAY, minutes=45, step=15
-    )
-    assert times(starts) == ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]
-
-
-def test_breaks_and_busy_times_are_skipped():
-    starts = free_slots(
-        [(at(MONDAY, 9), at(MONDAY, 14))],
-        [(at(MONDAY, 12), at(MONDAY, 13))],
-        [],
-        [(at(MONDAY, 9, 30), at(MONDAY, 10, 30))],
-        day=MONDAY,
-        minutes=30,
-        step=30,
-    )
-    assert times(starts) == ["09:00", "10:30", "11:00", "11:30", "13:00", "13:30"]
+@pytest.mark.parametrize(
+    "hours, breaks, busy, minutes, step, expected",
+    [
+        pytest.param(
+            [(at(MONDAY, 9), at(MONDAY, 11))],
+            [],
+            [],
+            45,
+            15,
+            ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"],
+            id="a stretch is cut into appointments every step",
+        ),
+        pytest.param(
+            [(at(MONDAY, 9), at(MONDAY, 14))],
+            [(at(MONDAY, 12), at(MONDAY, 13))],
+            [(at(MONDAY, 9, 30), at(MONDAY, 10, 30))],
+            30,
+            30,
+            ["09:00", "10:30", "11:00", "11:30", "13:00", "13:30"],
+            id="breaks and busy times are skipped",
+        ),
+        pytest.param(
+            [(at(MONDAY, 14), at(MONDAY, 15)), (at(MONDAY, 9), at(MONDAY, 10))],
+            [],
+            [],
+            60,
+            15,
+            ["09:00", "14:00"],
+            id="several stretches a day",
+        ),
+    ],
+)
+def test_free_slots(hours, breaks, busy, minutes, step, expected):
+    starts = free_slots(hours, breaks, [], busy, day=MONDAY, minutes=minutes, step=step)
+    assert times(starts) == expected
 
 
 def test_leave_empties_the_day_and_past_times_are_gone():
@@ -65,53 +69,7 @@ def test_leave_empties_the_day_and_past_times_are_gone():
     assert times(later) == ["10:00", "10:30"]
 
 
-def test_several_stretches_a_day():
-    starts = free_slots(
-        [(at(MONDAY, 14), at(MONDAY, 15)), (at(MONDAY, 9), at(MONDAY, 10))],
-        [],
-        [],
-        [],
-        day=MONDAY,
-        minutes=60,
-        step=15,
-    )
-    assert times(starts) == ["09:00", "14:00"]
-
-
 # From the database.
-
-
-@pytest.fixture
-def assessment(db) -> AppointmentType:
-    return AppointmentType.objects.create(
-        pathway_id="piriformis-dry-needling",
-        name="Initial assessment",
-        kind=AppointmentKind.ASSESSMENT,
-        minutes=45,
-        bookable_by_patients=True,
-    )
-
-
-@pytest.fixture
-def needling(db) -> AppointmentType:
-    return AppointmentType.objects.create(
-        pathway_id="piriformis-dry-needling",
-        name="Dry-needling treatment session",
-        kind=AppointmentKind.TREATMENT,
-        minutes=30,
-        needs_dry_needling_credential=True,
-    )
-
-
-def works(person, clinic, weekday=0, starts="09:00", ends="13:00", **more) -> WorkingHours:
-    return WorkingHours.objects.create(
-        practitioner=person,
-        clinic=clinic,
-        weekday=weekday,
-        starts=dt.time.fromisoformat(starts),
-        ends=dt.time.fromisoformat(ends),
-        **more,
-    )
 
 
 def test_hours_with_a_break_in_the_clinic_time_zone(arjun, bangalore, assessment):
@@ -120,8 +78,8 @@ def test_hours_with_a_break_in_the_clinic_time_zone(arjun, bangalore, assessment
         bangalore,
         starts="09:00",
         ends="12:00",
-        break_starts=dt.time(10),
-        break_ends=dt.time(10, 30),
+        break_starts="10:00",
+        break_ends="10:30",
     )
     slots = slots_for(bangalore, assessment, first_day=MONDAY, days=1, now=BEFORE)
     assert times(s.starts_at for s in slots) == [
@@ -168,43 +126,22 @@ def test_leave_here_or_everywhere_and_appointments_anywhere(
     assert {s.day for s in slots} == {MONDAY + dt.timedelta(days=1)}
     # An appointment in the other clinic holds his time too; a cancelled one does not.
     tuesday = MONDAY + dt.timedelta(days=1)
-    Appointment.objects.create(
-        clinic=hyderabad,
-        practitioner=arjun,
-        type=assessment,
-        patient=None,
-        enquiry=_enquiry(hyderabad),
-        starts_at=at(tuesday, 9, 0),
-        ends_at=at(tuesday, 9, 30),
-        status=AppointmentStatus.BOOKED,
-    )
-    Appointment.objects.create(
-        clinic=bangalore,
-        practitioner=arjun,
-        type=assessment,
-        enquiry=_enquiry(bangalore),
-        starts_at=at(tuesday, 9, 0),
-        ends_at=at(tuesday, 10, 0),
-        status=AppointmentStatus.CANCELLED,
-    )
+    for clinic, status in (
+        (hyderabad, AppointmentStatus.BOOKED),
+        (bangalore, AppointmentStatus.CANCELLED),
+    ):
+        make_appointment(
+            clinic=clinic,
+            practitioner=arjun,
+            enquiry=EnquiryFactory(clinic=clinic),
+            starts_at=at(tuesday, 9),
+            status=status,
+        )
     slots = slots_for(bangalore, assessment, first_day=MONDAY, days=3, now=BEFORE)
     assert times(s.starts_at for s in slots) == []
     Appointment.objects.filter(clinic=hyderabad).update(status=AppointmentStatus.CANCELLED)
     slots = slots_for(bangalore, assessment, first_day=MONDAY, days=3, now=BEFORE)
     assert times(s.starts_at for s in slots) == ["09:00", "09:15"]
-
-
-def _enquiry(clinic):
-    from fascia.enquiries.models import Enquiry
-
-    return Enquiry.objects.create(
-        name="Sunita",
-        phone="+919876543210",
-        clinic=clinic,
-        preferred_time="morning",
-        message="Buttock pain",
-        idempotency_key=f"test-{clinic.slug}-{Enquiry.objects.count()}",
-    )
 
 
 def test_only_practitioners_who_see_patients_in_the_clinic(
@@ -232,6 +169,22 @@ def test_past_times_are_never_offered(arjun, bangalore, assessment):
     assert times(s.starts_at for s in slots) == ["10:00", "10:15"]
 
 
+def needling_credential(user, *, valid_to=None, checked_by=None) -> Credential:
+    """A dry-needling credential from 2026, checked by `checked_by` (who recorded it) or
+    waiting to be checked."""
+    return Credential.objects.create(
+        user=user,
+        kind=CredentialKind.DRY_NEEDLING,
+        title="Dry needling",
+        issuer="IAP",
+        valid_from=dt.date(2026, 1, 1),
+        valid_to=valid_to,
+        recorded_by=checked_by or user,
+        checked_by=checked_by,
+        checked_at=timezone.now() if checked_by else None,
+    )
+
+
 def test_needling_only_with_a_credential_valid_that_day(arjun, kiran, farah, bangalore, needling):
     for weekday in range(7):
         works(arjun, bangalore, weekday=weekday, starts="09:00", ends="09:30")
@@ -240,17 +193,7 @@ def test_needling_only_with_a_credential_valid_that_day(arjun, kiran, farah, ban
     assert {s.practitioner for s in march} == {arjun}
     assert len(march) == 31
     # Kiran gets a credential that ends on 10 March: needling slots until then only.
-    Credential.objects.create(
-        user=kiran,
-        kind=CredentialKind.DRY_NEEDLING,
-        title="Dry needling",
-        issuer="IAP",
-        valid_from=dt.date(2026, 1, 1),
-        valid_to=dt.date(2027, 3, 10),
-        recorded_by=farah,
-        checked_by=farah,
-        checked_at=timezone.now(),
-    )
+    needling_credential(kiran, valid_to=dt.date(2027, 3, 10), checked_by=farah)
     kirans = [
         s.day
         for s in slots_for(bangalore, needling, first_day=MONDAY, days=31, now=BEFORE)
@@ -267,14 +210,7 @@ def test_needling_only_with_a_credential_valid_that_day(arjun, kiran, farah, ban
 
 def test_a_credential_waiting_to_be_checked_does_not_count(kiran, bangalore, needling):
     works(kiran, bangalore, starts="09:00", ends="09:30")
-    Credential.objects.create(
-        user=kiran,
-        kind=CredentialKind.DRY_NEEDLING,
-        title="Dry needling",
-        issuer="IAP",
-        valid_from=dt.date(2026, 1, 1),
-        recorded_by=kiran,
-    )
+    needling_credential(kiran)
     assert slots_for(bangalore, needling, first_day=MONDAY, days=1, now=BEFORE) == []
 
 

@@ -9,6 +9,9 @@ clinic's number; a token that names no appointment is a 404. Every answer is
 private (`private_page`: never stored, never indexed).
 """
 
+import functools
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,13 +38,27 @@ def _closed(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     return render(request, "scheduling/patient/closed.html", context)
 
 
-def _open(request: HttpRequest, token: str) -> Appointment | HttpResponse:
-    appointment = appointment_find(token)
-    if appointment is None:
-        return render(request, "scheduling/patient/unknown.html", status=404)
-    if not patient_may_change(appointment):
-        return _closed(request, appointment)
-    return appointment
+def _open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view runs with the token's appointment while the patient may still change it;
+    otherwise the answer is the unknown-link (404) or closed page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        appointment = appointment_find(token)
+        if appointment is None:
+            return render(request, "scheduling/patient/unknown.html", status=404)
+        if not patient_may_change(appointment):
+            return _closed(request, appointment)
+        return view(request, token, appointment)
+
+    return wrapped
+
+
+def _page(
+    request: HttpRequest, template: str, token: str, appointment: Appointment
+) -> HttpResponse:
+    context = {"appointment": appointment, "clinic": appointment.clinic, "token": token}
+    return render(request, template, context)
 
 
 def _back(token: str) -> HttpResponseRedirect:
@@ -50,20 +67,15 @@ def _back(token: str) -> HttpResponseRedirect:
 
 @require_GET
 @private_page
-def manage(request, token):
-    appointment = _open(request, token)
-    if isinstance(appointment, HttpResponse):
-        return appointment
-    context = {"appointment": appointment, "clinic": appointment.clinic, "token": token}
-    return render(request, "scheduling/patient/manage.html", context)
+@_open
+def manage(request, token, appointment):
+    return _page(request, "scheduling/patient/manage.html", token, appointment)
 
 
 @require_POST
 @private_page
-def confirm(request, token):
-    appointment = _open(request, token)
-    if isinstance(appointment, HttpResponse):
-        return appointment
+@_open
+def confirm(request, token, appointment):
     try:
         appointment_confirm_by_patient(appointment)
     except ActionError:
@@ -74,14 +86,11 @@ def confirm(request, token):
 
 @require_http_methods(["GET", "POST"])
 @private_page
-def cancel(request, token):
+@_open
+def cancel(request, token, appointment):
     """GET asks "are you sure?"; POST cancels."""
-    appointment = _open(request, token)
-    if isinstance(appointment, HttpResponse):
-        return appointment
     if request.method == "GET":
-        context = {"appointment": appointment, "clinic": appointment.clinic, "token": token}
-        return render(request, "scheduling/patient/cancel.html", context)
+        return _page(request, "scheduling/patient/cancel.html", token, appointment)
     try:
         appointment_cancel_by_patient(appointment)
     except ActionError:

@@ -1,5 +1,5 @@
-"""Appointments made straight with the ORM, for the calendar, appointment, reminder, feed
-and patient-link tests (booking has its own tests, `test_booking.py`)."""
+"""Appointments and working hours made straight with the ORM, for the scheduling tests
+(booking goes through `book`, in `test_booking.py`)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -16,8 +16,10 @@ from fascia.scheduling.models import (
 )
 
 IST = ZoneInfo("Asia/Kolkata")
-# A Tuesday in the future of every clock these tests set.
+# A Monday and a Tuesday in the future of every clock these tests set, and a time before them.
+MONDAY = dt.date(2027, 3, 1)
 TUESDAY = dt.date(2027, 3, 2)
+BEFORE = dt.datetime(2027, 2, 1, 9, 0, tzinfo=IST)
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -70,9 +72,9 @@ def make_appointment(
 def works(
     person: User,
     clinic: Clinic,
-    weekday: int,
+    weekday: int = 0,
     starts: str = "09:00",
-    ends: str = "17:00",
+    ends: str = "13:00",
     break_starts: str | None = None,
     break_ends: str | None = None,
 ) -> WorkingHours:
