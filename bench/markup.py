@@ -332,6 +332,14 @@ def read_workspace(app: App, reference: str, pages: Pages) -> None:
     patient = f"/app/patients/{record['patient']}/"
     pages.add("workspace", "a patient's data", browser.get(f"{patient}data/"))
     pages.add("workspace", "a copy of a patient's data", browser.get(f"{patient}copy/"))
+    pages.add("appointments", "day", browser.get("/app/appointments/"))
+    pages.add("appointments", "week", browser.get("/app/appointments/week/"))
+    book = f"/app/appointments/book/?patient={record['patient']}"
+    pages.add("appointments", "booking", browser.get(book))
+    pages.add("appointments", "patients' requests", browser.get("/app/appointments/requests/"))
+    pages.add("appointments", "working hours and leave", browser.get("/app/schedules/"))
+    pages.add("appointments", "calendar feed", browser.get("/app/calendar-feed/"))
+    pages.add("appointments", "messages needing attention", browser.get("/app/messages/"))
     read_patient_pages(app, record["token"], pages)
 
 
