@@ -294,8 +294,10 @@ def cancel(message: Message, *, by: User | None = None) -> bool:
     return bool(done)
 
 
-def cancel_for(key_prefix: str, *, by: User | None = None) -> int:
+def cancel_for(key_prefix: str, *, by: User | None = None, keep: str = "") -> int:
     """Cancel every waiting message whose key starts with `key_prefix`, such as
-    "reminder:34:" when appointment 34 is cancelled."""
-    waiting = Message.objects.filter(key__startswith=key_prefix, status=MessageStatus.QUEUED)
+    "reminder:34:" when appointment 34 is cancelled, except the one keyed `keep`."""
+    waiting = Message.objects.filter(
+        key__startswith=key_prefix, status=MessageStatus.QUEUED
+    ).exclude(key=keep)
     return sum(cancel(message, by=by) for message in waiting.select_related("patient"))

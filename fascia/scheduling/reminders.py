@@ -16,9 +16,9 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 
 from fascia.accounts.models import User
-from fascia.messaging.delivery import cancel
+from fascia.messaging.delivery import cancel_for
 from fascia.messaging.links import Link
-from fascia.messaging.models import Message, MessageStatus
+from fascia.messaging.models import Message
 from fascia.messaging.outbox import queue
 
 from .models import Appointment, AppointmentStatus
@@ -61,10 +61,7 @@ def when_in_words(appointment: Appointment, language: str) -> dict[str, str]:
 
 def cancel_reminders(appointment: Appointment, *, by: User | None, keep: str = "") -> int:
     """Cancel the appointment's reminders still waiting to go out (all but `keep`)."""
-    waiting = Message.objects.filter(
-        key__startswith=f"reminder:{appointment.pk}:", status=MessageStatus.QUEUED
-    ).exclude(key=keep)
-    return sum(cancel(message, by=by) for message in waiting.select_related("patient"))
+    return cancel_for(f"reminder:{appointment.pk}:", by=by, keep=keep)
 
 
 def schedule_reminder(appointment: Appointment, *, by: User | None) -> Message | None:
