@@ -1,6 +1,10 @@
 # Fascia. `make run` serves the site; `make test` runs lint and every test; `make check` runs
 # lint and the tests without a browser, for the inner loop.
 PYTHON ?= python3
+# Python may write its bytecode caches (in __pycache__/, ignored by git) whatever the shell
+# says: each process of a test run (xdist workers, manage.py subprocesses) then reads
+# compiled modules and pytest's rewritten test modules instead of compiling them again.
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -88,15 +92,16 @@ $(BENCH_NPM): bench/package.json bench/package-lock.json
 
 # Tests run in parallel (pytest-xdist), one process more than there are CPUs (the browser
 # tests spend much of their time waiting for Chromium) unless PYTEST_WORKERS says
-# otherwise; each process has its own test database, migrated and seeded once, and the
-# processes that get browser tests start their own Chromium and live server.
+# otherwise; each process has its own test database, copied from the migrated one and
+# seeded once, and the processes that get browser tests start their own Chromium and live
+# server.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-# The inner loop: lint and every test but the browser ones, on test databases kept under
-# var/test-databases/ between runs (--reuse-db; FASCIA_TEST_DB_NAME names a set of your own).
+# The inner loop: lint and every test but the browser ones. Every run copies the database
+# `manage.py migrate` made once for these migrations (kept under var/test-databases/).
 check: lint pdf-libs
-	$(PYTEST) --reuse-db -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 test-suite: install-dev chromium pdf-libs
 	$(PYTEST)

@@ -7,8 +7,11 @@
   configured, but each xdist worker in a Redis database of its own: clearing a Redis cache
   empties its whole database, so a key prefix alone would not keep workers apart.
 - The test database's name is chosen in the root conftest.py (`django_db_modify_db_settings`):
-  a file in the temporary var directory, or with --reuse-db a stable file under
-  var/test-databases/ (`FASCIA_TEST_DATABASES_DIR`).
+  a file in the temporary var directory (SQLite) or `test_<name>_gw<N>` (PostgreSQL). The
+  database `manage.py migrate` made, which each worker's copies, is kept between runs
+  under the developer's var/test-databases/ (`FASCIA_TEST_DATABASES_DIR`).
+- On PostgreSQL a commit does not wait for the write-ahead log to reach the disk
+  (`synchronous_commit=off`): a test database is never recovered after a crash.
 
 Tests that must see production settings (a subprocess running manage.py as `make run`
 does) set DJANGO_SETTINGS_MODULE=fascia.settings for it.
@@ -37,7 +40,7 @@ else:
     os.environ.setdefault("FASCIA_VAR_DIR", os.environ["FASCIA_TEST_VAR_DIR"])
 
 from fascia.settings import *  # noqa: F403
-from fascia.settings import CACHES, REDIS_URL, STORAGES
+from fascia.settings import CACHES, DATABASES, REDIS_URL, STORAGES
 
 TEST_DATABASES_DIR = Path(
     os.environ.get("FASCIA_TEST_DATABASES_DIR") or BASE_DIR / "var" / "test-databases"  # noqa: F405
@@ -80,3 +83,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"

@@ -79,7 +79,10 @@ def test_booking_from_an_enquiry_and_the_day_after_needling(
     page = desktop_page
     sign_in(page, "priya")
     page.goto(f"/app/enquiries/{enquiry.reference}/")
-    page.get_by_role("link", name="Book an appointment").click()
+    # The choices ask for free times through HTMX, whose script is deferred: wait for the
+    # booking page to finish loading before changing them, as a person would.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Book an appointment").click()
     page.get_by_role("combobox", name="Appointment").select_option(
         label="Initial assessment (45 min)"
     )

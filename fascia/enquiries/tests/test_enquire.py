@@ -126,9 +126,12 @@ class TestSubmitting:
         data = answers()
         first = client.post("/enquire/", data)
         second = client.post("/enquire/", data)
-        assert Enquiry.objects.count() == 1
+        enquiry = Enquiry.objects.get()
         assert notification_tasks().count() == 1
-        assert first["Location"] == second["Location"]
+        # Both go to the one enquiry's confirmation (each address signed when it was made).
+        for response in (first, second):
+            assert response["Location"].startswith(f"/enquire/received/{enquiry.reference}/")
+            assert enquiry.reference.encode() in client.get(response["Location"]).content
 
     def test_the_same_form_reused_for_a_different_enquiry_is_not_merged(self, client, site):
         token = old_token()
