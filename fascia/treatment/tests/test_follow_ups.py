@@ -3,10 +3,10 @@ told when their message went out; swept (sent again once, then unanswered); and 
 staff read of them (the session page, the episode's timeline, the start page)."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from fascia.accounts.models import AuditEvent
@@ -22,8 +22,20 @@ from fascia.tests.personas import signed_in
 from fascia.treatment import events
 from fascia.treatment.follow_ups import notify_staff, sweep
 from fascia.treatment.models import FollowUp, FollowUpStatus
-from fascia.treatment.sessions import session_start
-from fascia.treatment.tests.test_sessions import PATHWAY, complete, prepare, url
+from fascia.treatment.sessions import (
+    Needling,
+    recheck_questions,
+    session_add_needling,
+    session_confirm_steps,
+    session_count_out,
+    session_give_aftercare,
+    session_recheck,
+    session_record_pain,
+    session_sign,
+    session_start,
+    ticked_steps,
+)
+from fascia.treatment.tests.test_sessions import PATHWAY, prepare, url
 
 SIGNED_AT = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
 WELL = {
@@ -44,14 +56,37 @@ def hours(n: float) -> dt.timedelta:
 
 
 def sign_needling_session(episode, physiotherapist):
-    """The physiotherapist records a needling session and signs it, in a browser of their
-    own (the patient's has nobody signed in)."""
-    session = session_start(episode=episode, by=physiotherapist, ip=None)
-    client = signed_in(Client(), physiotherapist)
-    complete(client, session)
-    assert client.post(url(session, "sign/")).status_code == 302
-    session.refresh_from_db()
-    return session
+    """The physiotherapist records a needling session of the left piriformis and gluteus
+    medius and signs it, through the session's actions (its pages, which call the same
+    actions, are tested in test_sessions.py)."""
+    by = {"by": physiotherapist, "ip": None}
+    session = session_start(episode=episode, **by)
+    session_recheck(
+        session=session, answers={q.id: False for q in recheck_questions(PATHWAY)}, **by
+    )
+    session_confirm_steps(
+        session=session, confirmed=[s.id for s in ticked_steps(PATHWAY)], needles_in=2, **by
+    )
+    for muscle, twitch, length in (("piriformis", "some", 60), ("gluteus_medius", "many", 50)):
+        needling = Needling(
+            muscle=muscle,
+            side="left",
+            needle_length_mm=length,
+            needle_gauge_mm=Decimal("0.30"),
+            needles=1,
+            insertions=6,
+            technique="pistoning",
+            twitch=twitch,
+            depth_note="Lateral third, to the muscle",
+            duration_minutes=None,
+            tolerance="good",
+        )
+        session_add_needling(session=session, needling=needling, **by)
+    session_count_out(session=session, needles_out=2, where_found="", resolution="", **by)
+    session_record_pain(session=session, before=6, after=3, **by)
+    advice = [a.id for a in PATHWAY.follow_up.aftercare]
+    session_give_aftercare(session=session, advice=advice, **by)
+    return session_sign(session=session, **by)
 
 
 @pytest.fixture
