@@ -19,22 +19,9 @@ from fascia.records import data_rights
 from fascia.records.models import Alert
 from fascia.tests.html import soup_of, text_of
 from fascia.tests.personas import signed_in
-from fascia.treatment import events
+from fascia.treatment import events, sessions
 from fascia.treatment.follow_ups import notify_staff, sweep
 from fascia.treatment.models import FollowUp, FollowUpStatus
-from fascia.treatment.sessions import (
-    Needling,
-    recheck_questions,
-    session_add_needling,
-    session_confirm_steps,
-    session_count_out,
-    session_give_aftercare,
-    session_recheck,
-    session_record_pain,
-    session_sign,
-    session_start,
-    ticked_steps,
-)
 from fascia.treatment.tests.test_sessions import PATHWAY, prepare, url
 
 SIGNED_AT = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
@@ -60,15 +47,13 @@ def sign_needling_session(episode, physiotherapist):
     medius and signs it, through the session's actions (its pages, which call the same
     actions, are tested in test_sessions.py)."""
     by = {"by": physiotherapist, "ip": None}
-    session = session_start(episode=episode, **by)
-    session_recheck(
-        session=session, answers={q.id: False for q in recheck_questions(PATHWAY)}, **by
-    )
-    session_confirm_steps(
-        session=session, confirmed=[s.id for s in ticked_steps(PATHWAY)], needles_in=2, **by
-    )
+    session = sessions.session_start(episode=episode, **by)
+    nothing_new = {question.id: False for question in sessions.recheck_questions(PATHWAY)}
+    sessions.session_recheck(session=session, answers=nothing_new, **by)
+    every_step = [step.id for step in sessions.ticked_steps(PATHWAY)]
+    sessions.session_confirm_steps(session=session, confirmed=every_step, needles_in=2, **by)
     for muscle, twitch, length in (("piriformis", "some", 60), ("gluteus_medius", "many", 50)):
-        needling = Needling(
+        needling = sessions.Needling(
             muscle=muscle,
             side="left",
             needle_length_mm=length,
@@ -81,12 +66,12 @@ def sign_needling_session(episode, physiotherapist):
             duration_minutes=None,
             tolerance="good",
         )
-        session_add_needling(session=session, needling=needling, **by)
-    session_count_out(session=session, needles_out=2, where_found="", resolution="", **by)
-    session_record_pain(session=session, before=6, after=3, **by)
+        sessions.session_add_needling(session=session, needling=needling, **by)
+    sessions.session_count_out(session=session, needles_out=2, where_found="", resolution="", **by)
+    sessions.session_record_pain(session=session, before=6, after=3, **by)
     advice = [a.id for a in PATHWAY.follow_up.aftercare]
-    session_give_aftercare(session=session, advice=advice, **by)
-    return session_sign(session=session, **by)
+    sessions.session_give_aftercare(session=session, advice=advice, **by)
+    return sessions.session_sign(session=session, **by)
 
 
 @pytest.fixture
@@ -164,7 +149,7 @@ class TestScheduling:
 
     def test_a_session_without_needling_has_no_follow_up(self, client, clock, kavya_episode, arjun):
         episode = prepare(kavya_episode, arjun)
-        session = session_start(episode=episode, by=arjun, ip=None)
+        session = sessions.session_start(episode=episode, by=arjun, ip=None)
         client = signed_in(client, arjun)
         assert client.post(url(session, "pain/"), {"before": "5", "after": "4"}).status_code == 302
         assert client.post(url(session, "sign/")).status_code == 302
