@@ -6,9 +6,12 @@ Every request to any other origin is aborted and recorded: the public site must 
 no outside calls, so a test fails if one was attempted.
 """
 
+import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -182,6 +185,37 @@ def sign_in():
     for them first if they have none). `login_url=None` when the page is already at a sign-in
     form; "/cms/login/" for the CMS's own."""
     return _sign_in
+
+
+@dataclass(frozen=True)
+class Tomorrow:
+    day: dt.date
+    zone: ZoneInfo
+
+    def at(self, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(self.day, dt.time(hour, minute), self.zone)
+
+
+@pytest.fixture
+def arjun_works_tomorrow(bangalore, arjun) -> Tomorrow:
+    """The pathway's appointment types, and Arjun at the Bangalore clinic tomorrow (in its
+    time zone) from 09:00 to 13:00 with a break from 11:00 to 11:30."""
+    from fascia.scheduling.models import WorkingHours
+    from fascia.scheduling.schedules import seed_appointment_types
+
+    zone = ZoneInfo(bangalore.time_zone)
+    tomorrow = Tomorrow(dt.datetime.now(zone).date() + dt.timedelta(days=1), zone)
+    seed_appointment_types()
+    WorkingHours.objects.create(
+        practitioner=arjun,
+        clinic=bangalore,
+        weekday=tomorrow.day.weekday(),
+        starts=dt.time(9, 0),
+        ends=dt.time(13, 0),
+        break_starts=dt.time(11, 0),
+        break_ends=dt.time(11, 30),
+    )
+    return tomorrow
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

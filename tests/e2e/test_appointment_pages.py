@@ -1,17 +1,13 @@
 """The appointment and message pages the journey in test_appointments_and_follow_up.py does not
 pass through, each opened on a 360 px phone: it must fit the screen and pass axe-core."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from fascia.enquiries.tests.factories import EnquiryFactory
 from fascia.messaging.links import Link
 from fascia.messaging.models import Channel, Message, MessageStatus
 from fascia.records.data_rights import contact_consent_give
 from fascia.records.tests.factories import make_patient
 from fascia.scheduling.booking import book
-from fascia.scheduling.models import Appointment, AppointmentStatus, AppointmentType, WorkingHours
-from fascia.scheduling.schedules import seed_appointment_types
+from fascia.scheduling.models import Appointment, AppointmentStatus, AppointmentType
 
 PHONE = {"width": 360, "height": 780}
 
@@ -26,27 +22,17 @@ def test_the_appointment_and_message_pages_on_a_phone(
     priya,
     arjun,
     farah,
+    arjun_works_tomorrow,
 ):
-    zone = ZoneInfo(bangalore.time_zone)
-    tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
-    seed_appointment_types()
+    tomorrow = arjun_works_tomorrow
     assessment = AppointmentType.objects.get(name="Initial assessment")
-    WorkingHours.objects.create(
-        practitioner=arjun,
-        clinic=bangalore,
-        weekday=tomorrow.weekday(),
-        starts=dt.time(9, 0),
-        ends=dt.time(13, 0),
-        break_starts=dt.time(11, 0),
-        break_ends=dt.time(11, 30),
-    )
     patient = make_patient(bangalore, by=priya, name="Sunita Pai", mobile="+919845099002")
     contact_consent_give(patient, notice_version="patients/1", by=priya, ip=None)
     booked = book(
         clinic=bangalore,
         appointment_type=assessment,
         practitioner=arjun,
-        starts_at=dt.datetime.combine(tomorrow, dt.time(9, 0), zone),
+        starts_at=tomorrow.at(9),
         patient=patient,
         by=priya,
         ip=None,
@@ -56,8 +42,8 @@ def test_the_appointment_and_message_pages_on_a_phone(
         practitioner=arjun,
         type=assessment,
         enquiry=EnquiryFactory(clinic=bangalore, name="Imran Sheikh"),
-        starts_at=dt.datetime.combine(tomorrow, dt.time(10, 0), zone),
-        ends_at=dt.datetime.combine(tomorrow, dt.time(10, 45), zone),
+        starts_at=tomorrow.at(10),
+        ends_at=tomorrow.at(10, 45),
         status=AppointmentStatus.REQUESTED,
     )
     failed = Message.objects.create(
@@ -81,7 +67,7 @@ def test_the_appointment_and_message_pages_on_a_phone(
     page = mobile_page
     sign_in(page, "farah")
     for path, what in [
-        (f"/app/appointments/week/?clinic={bangalore.pk}&day={tomorrow}", "the week"),
+        (f"/app/appointments/week/?clinic={bangalore.pk}&day={tomorrow.day}", "the week"),
         (f"/app/appointments/{booked.pk}/", "an appointment"),
         ("/app/appointments/requests/", "patients' requests"),
         ("/app/schedules/", "working hours and leave"),

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from playwright.sync_api import expect
@@ -23,8 +22,7 @@ from fascia.messaging.delivery import deliver
 from fascia.records.data_rights import contact_consent_give
 from fascia.records.models import Alert, AlertKind
 from fascia.records.tests.factories import make_episode, make_patient
-from fascia.scheduling.models import Appointment, AppointmentStatus, WorkingHours
-from fascia.scheduling.schedules import seed_appointment_types
+from fascia.scheduling.models import Appointment, AppointmentStatus
 from fascia.treatment.models import AdverseEvent, AdverseEventStatus, FollowUpStatus
 from fascia.treatment.tests.test_follow_ups import sign_needling_session
 from fascia.treatment.tests.test_sessions import prepare
@@ -59,20 +57,10 @@ def test_booking_from_an_enquiry_and_the_day_after_needling(
     priya,
     arjun,
     time_machine,
+    arjun_works_tomorrow,
 ):
     axe = assert_accessible
-    zone = ZoneInfo(bangalore.time_zone)
-    tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
-    seed_appointment_types()
-    WorkingHours.objects.create(
-        practitioner=arjun,
-        clinic=bangalore,
-        weekday=tomorrow.weekday(),
-        starts=dt.time(9, 0),
-        ends=dt.time(13, 0),
-        break_starts=dt.time(11, 0),
-        break_ends=dt.time(11, 30),
-    )
+    tomorrow = arjun_works_tomorrow.day
     enquiry = EnquiryFactory(clinic=bangalore, name="Ravi Menon")
 
     # The front desk books the enquirer's first assessment.
@@ -98,7 +86,7 @@ def test_booking_from_an_enquiry_and_the_day_after_needling(
     page.get_by_role("button", name="Book").click()
     appointment = Appointment.objects.get(enquiry=enquiry)
     assert (appointment.practitioner, appointment.status) == (arjun, AppointmentStatus.BOOKED)
-    assert appointment.starts_at == dt.datetime.combine(tomorrow, dt.time(9, 0), zone)
+    assert appointment.starts_at == arjun_works_tomorrow.at(9)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ravi Menon")
     expect(page.locator("main")).to_contain_text("Initial assessment")
     axe(page)
