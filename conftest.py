@@ -321,10 +321,9 @@ class MigratedPostgres:
             f"postgres://{at}{self.server.get('host', '')}:{self.server.get('port', 5432)}/{name}"
         )
 
-    def ready(self) -> str:
+    def ready(self) -> None:
         with _locked(self.lock):
             self.make()
-        return self.name
 
     def copy_to(self, name: str) -> None:
         """Makes `name` afresh as a copy of the template (one copy at a time: PostgreSQL
@@ -496,7 +495,15 @@ class PostgresSnapshot:
             guarded = {row[0] for row in cursor.fetchall()} & set(tables)
             script = [
                 sql.SQL("SET CONSTRAINTS ALL DEFERRED"),
-                sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, guarded))),
+                *(
+                    [
+                        sql.SQL("TRUNCATE {}").format(
+                            sql.SQL(", ").join(map(sql.Identifier, guarded))
+                        )
+                    ]
+                    if guarded
+                    else []
+                ),
                 *(
                     sql.SQL("DELETE FROM {}").format(sql.Identifier(name))
                     for name in tables
